@@ -1,0 +1,69 @@
+# The two commands of the README's contract: `make tours` (the main job) and `make test`.
+# Both create the virtual environment .venv on first use (pinned by requirements.lock).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NBVAL_TIMEOUT ?= 300
+TOURS ?=
+
+.PHONY: help env tours test lint unit nbval sync badges lock lab clean
+
+help:
+	@echo "make tours   execute every tour into build/ (notebooks, HTML, timings table)"
+	@echo "make test    lint, pairing check, unit tests, nbval on every tour"
+	@echo "make lab     open JupyterLab on tours/"
+	@echo "make sync    regenerate tours/*.ipynb from tours/*.py (the source of truth)"
+	@echo "make badges  rewrite Colab badges/install cells from pyproject's [project.urls]"
+	@echo "make clean   remove build/ and caches (make distclean also removes .venv)"
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
+	@touch $@
+
+env: $(STAMP)
+
+tours: $(STAMP)
+	$(BIN)/python tools/run_tours.py $(TOURS)
+
+test: lint unit nbval
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python tools/badges.py --check
+	$(BIN)/python tools/sync_tours.py --check
+
+# Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# Every tour executed by nbval; the tours' own asserts check the math. Two workers, one
+# notebook each (--dist loadfile keeps a notebook's cells on one kernel).
+nbval: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
+
+sync: $(STAMP)
+	$(BIN)/python tools/sync_tours.py
+
+badges: $(STAMP)
+	$(BIN)/python tools/badges.py
+	$(MAKE) sync
+
+# Re-pin: resolve the newest versions allowed by pyproject.toml into requirements.lock.
+lock:
+	rm -rf /tmp/aitours-lock && $(PYTHON) -m venv /tmp/aitours-lock
+	/tmp/aitours-lock/bin/pip install -q -e ".[dev]"
+	/tmp/aitours-lock/bin/pip freeze --exclude-editable | grep -v '^aitours' > requirements.lock
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab tours/
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

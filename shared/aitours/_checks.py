@@ -1,0 +1,57 @@
+"""Argument checks shared by the helpers: clear errors that name the faulty argument."""
+
+from __future__ import annotations
+
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def _is_concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def check_positive(value, name: str, *, allow_zero: bool = False) -> None:
+    """Raise ``ValueError`` if a concrete scalar ``value`` is not > 0 (or >= 0)."""
+    if not _is_concrete(value) or callable(value):
+        return
+    v = np.asarray(value)
+    if v.ndim != 0 and v.size != 1:
+        if (v < 0).any() if allow_zero else (v <= 0).any():
+            raise ValueError(f"`{name}` must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        return
+    if not np.isfinite(v):
+        raise ValueError(f"`{name}` must be finite, got {value!r}")
+    if (v < 0) if allow_zero else (v <= 0):
+        raise ValueError(f"`{name}` must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+
+
+def check_int(value, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def as_array(x, name: str, *, ndim: int | None = None, min_rows: int = 1) -> jax.Array:
+    """Convert ``x`` to a JAX array, checking its number of dimensions and that it is not empty."""
+    if x is None:
+        raise TypeError(f"`{name}` must be an array, got None")
+    arr = jnp.asarray(x)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"`{name}` must have {ndim} dimension(s), got shape {tuple(arr.shape)}")
+    if arr.ndim >= 1 and arr.shape[0] < min_rows:
+        raise ValueError(f"`{name}` is empty (shape {tuple(arr.shape)}): it needs at least "
+                         f"{min_rows} row(s)")
+    return arr
+
+
+def check_same_rows(a, b, name_a: str, name_b: str) -> None:
+    """Raise if ``a`` and ``b`` do not have the same number of rows (samples)."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"`{name_a}` has {a.shape[0]} rows but `{name_b}` has {b.shape[0]}: "
+                         "they must describe the same samples")

@@ -1,0 +1,68 @@
+"""Synthetic data sets from an explicit ``jax.random`` key: no download, deterministic."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from aitours._checks import check_int, check_positive
+
+
+def linear_regression(key: jax.Array, n: int, d: int, noise: float = 0.1):
+    """Gaussian design and a noisy linear response.
+
+    Returns ``X`` (n, d) with i.i.d. N(0, 1) entries, ``y = X θ* + noise·ε`` (n,) and ``θ*`` (d,)
+    with i.i.d. N(0, 1) entries.
+    """
+    n, d = check_int(n, "n"), check_int(d, "d")
+    check_positive(noise, "noise", allow_zero=True)
+    k_x, k_t, k_e = jax.random.split(key, 3)
+    X = jax.random.normal(k_x, (n, d))
+    theta = jax.random.normal(k_t, (d,))
+    y = X @ theta + noise * jax.random.normal(k_e, (n,))
+    return X, y, theta
+
+
+def two_gaussians(key: jax.Array, n: int, d: int, separation: float = 2.0):
+    """Binary classification: two Gaussian clouds N(±(separation/2)·u, I), u a random unit vector.
+
+    Returns ``X`` (n, d) and labels ``y`` (n,) in {-1, +1} (half of each, the first n//2 are +1).
+    """
+    n, d = check_int(n, "n", minimum=2), check_int(d, "d")
+    check_positive(separation, "separation", allow_zero=True)
+    k_u, k_x = jax.random.split(key)
+    u = jax.random.normal(k_u, (d,))
+    u = u / jnp.linalg.norm(u)
+    y = jnp.where(jnp.arange(n) < n // 2, 1.0, -1.0)
+    X = jax.random.normal(k_x, (n, d)) + 0.5 * separation * y[:, None] * u
+    return X, y
+
+
+def noisy_function_1d(key: jax.Array, n: int, f, noise: float = 0.1, interval=(-1.0, 1.0)):
+    """Samples ``x`` uniform on ``interval`` (n,), sorted, and ``y = f(x) + noise·ε`` (n,)."""
+    n = check_int(n, "n")
+    check_positive(noise, "noise", allow_zero=True)
+    lo, hi = interval
+    if not hi > lo:
+        raise ValueError(f"`interval` must satisfy lo < hi, got {interval!r}")
+    k_x, k_e = jax.random.split(key)
+    x = jnp.sort(jax.random.uniform(k_x, (n,), minval=lo, maxval=hi))
+    return x, f(x) + noise * jax.random.normal(k_e, (n,))
+
+
+def quadratic(key: jax.Array, d: int, mu: float, L: float):
+    """A quadratic E(θ) = ½ θᵀHθ − bᵀθ whose Hessian has eigenvalues spread evenly in [μ, L].
+
+    Returns ``H`` (d, d) symmetric positive definite (eigenvalues ``linspace(μ, L, d)``, random
+    orthonormal eigenvectors; for d = 1 the only eigenvalue is L) and ``b`` (d,) ~ N(0, I).
+    """
+    d = check_int(d, "d")
+    check_positive(mu, "mu")
+    check_positive(L, "L")
+    if mu > L:
+        raise ValueError(f"`mu` must be <= `L`, got mu={mu}, L={L}")
+    k_q, k_b = jax.random.split(key)
+    Q, _ = jnp.linalg.qr(jax.random.normal(k_q, (d, d)))
+    eig = jnp.linspace(mu, L, d) if d > 1 else jnp.array([L])
+    H = (Q * eig) @ Q.T
+    return 0.5 * (H + H.T), jax.random.normal(k_b, (d,))

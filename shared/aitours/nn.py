@@ -1,0 +1,55 @@
+"""Multi-layer perceptrons x_{k+1} = σ(W_k x_k + b_k) over a list of ``(W, b)`` pytrees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from aitours._checks import check_int
+
+Params = list[tuple[jax.Array, jax.Array]]
+
+
+def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecun",
+             zero_last: bool = False) -> Params:
+    """Random parameters of an MLP with layer widths ``sizes = (d_0, d_1, ..., d_R)``.
+
+    Returns ``[(W_0, b_0), ..., (W_{R-1}, b_{R-1})]`` with ``W_k`` (d_{k+1}, d_k) and ``b_k``
+    (d_{k+1},). Weights are N(0, s²/d_k) with s = 1 (``"lecun"``), s = √2 (``"he"``, for ReLU)
+    or the given float; biases start at 0. ``zero_last=True`` zeroes the last layer (the network
+    then starts as the zero function, e.g. a residual branch that starts as the identity).
+    """
+    sizes = [check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
+    if isinstance(scale, str):
+        gains = {"lecun": 1.0, "he": 2.0**0.5}
+        if scale not in gains:
+            raise ValueError(f"`scale` must be 'lecun', 'he' or a float, got {scale!r}")
+        gain = gains[scale]
+    else:
+        gain = float(scale)
+    keys = jax.random.split(key, len(sizes) - 1)
+    params = []
+    for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        W = gain * jax.random.normal(keys[k], (d_out, d_in)) / jnp.sqrt(d_in)
+        if zero_last and k == len(sizes) - 2:
+            W = jnp.zeros_like(W)
+        params.append((W, jnp.zeros(d_out)))
+    return params
+
+
+def mlp(params: Params, x, activation: Callable = jnp.tanh) -> jax.Array:
+    """Evaluate the MLP on ``x`` (..., d_0) → (..., d_R); σ = ``activation`` on hidden layers,
+    the last layer is affine (no activation)."""
+    for W, b in params[:-1]:
+        x = activation(x @ W.T + b)
+    W, b = params[-1]
+    return x @ W.T + b
+
+
+def count_params(params) -> int:
+    """Total number of scalars in a pytree of arrays."""
+    return int(sum(jnp.size(leaf) for leaf in jax.tree.leaves(params)))

@@ -1,0 +1,60 @@
+"""Facts about the tours that several tools share: where they are, the repository URL, badges.
+
+The repository URL lives in one place, ``pyproject.toml``'s ``[project.urls] Repository``;
+every tour's Colab badge and install cell are derived from it (``make badges`` rewrites them,
+``tests/test_tours.py`` checks them).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+TOURS = ROOT / "tours"
+
+
+def repo_url() -> str:
+    """The project's repository URL, e.g. ``https://github.com/OWNER/REPO``."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return meta["project"]["urls"]["Repository"].rstrip("/")
+
+
+def tour_sources() -> list[Path]:
+    """The tours' source scripts (``tours/NN_name.py``), in reading order."""
+    return sorted(p for p in TOURS.glob("[0-9][0-9]_*.py"))
+
+
+def colab_badge(name: str) -> str:
+    """Markdown of the "Open in Colab" badge for tour ``name`` (e.g. ``"02_erm"``)."""
+    slug = repo_url().removeprefix("https://github.com/")
+    return ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{slug}/blob/main/tours/{name}.ipynb)")
+
+
+def install_target() -> str:
+    """What the Colab cell pip-installs: the helper package straight from the repository."""
+    return f"aitours @ git+{repo_url()}"
+
+
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+INSTALL_RE = re.compile(r'"aitours(\[[a-z,]+\])? @ git\+[^"]*"')
+
+
+def with_current_links(text: str, name: str) -> str:
+    """``text`` of tour ``name`` with its badge and install target rewritten from the URL."""
+    text = BADGE_RE.sub(lambda m: colab_badge(name), text)
+    return INSTALL_RE.sub(lambda m: f'"aitours{m.group(1) or ""} @ git+{repo_url()}"', text)
+
+
+def count_asserts(code_cells: list[str]) -> int:
+    """Number of ``assert`` statements in a tour's code cells: its checked claims."""
+    total = 0
+    for src in code_cells:
+        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        tree = ast.parse("\n".join(lines))
+        total += sum(isinstance(node, ast.Assert) for node in ast.walk(tree))
+    return total
