@@ -27,14 +27,15 @@ import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
+from ipywidgets import FloatLogSlider, IntSlider, interact
+from sklearn.linear_model import LogisticRegression
+
 from aitours import enable_x64
 from aitours.data import linear_regression, noisy_function_1d, two_gaussians
 from aitours.features import legendre_features
 from aitours.losses import least_squares, logistic
 from aitours.optim import gradient_descent
 from aitours.plotting import style
-from ipywidgets import FloatLogSlider, IntSlider, interact
-from sklearn.linear_model import LogisticRegression
 
 style()
 SEED = 0

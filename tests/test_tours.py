@@ -1,0 +1,70 @@
+"""The tours' shape (title, badge, install cell, seed, claims) and the .py/.ipynb pairing."""
+
+import ast
+import re
+
+import nbformat
+import pytest
+from sync_tours import notebook_from_source, problems
+from tourmeta import colab_badge, count_asserts, install_target, tour_sources, with_current_links
+
+TOURS = tour_sources()
+
+
+def test_there_are_tours():
+    assert len(TOURS) >= 2
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_pair_in_sync(py):
+    assert problems(py) == []
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_tour_shape(py):
+    text = py.read_text()
+    number = int(py.stem[:2])
+    nb = notebook_from_source(py)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# {number}\. \S", first.source), "first cell opens with '# N. Title'"
+    assert colab_badge(py.stem) in first.source, "Colab badge derived from pyproject's URL"
+    assert with_current_links(text, py.stem) == text, "run `make badges`"
+    install = nb.cells[1].source
+    assert 'if "google.colab" in sys.modules:' in install and install_target() in install
+    assert re.search(r"^SEED = \d+$", text, flags=re.M), "one `SEED = <int>` line sets the keys"
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert count_asserts(code) >= 3, "a tour checks its claims with asserts"
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_tour_hides_no_error(py):
+    tree = ast.parse(py.read_text())
+    bare = [h.lineno for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.type is None]
+    assert not bare, f"bare `except:` at lines {bare}"
+    assert "%run" not in py.read_text()
+
+
+def test_count_asserts_skips_magics():
+    assert count_asserts(["%matplotlib inline\nassert 1 == 1\nx = 2", "assert x, 'msg'"]) == 2
+
+
+def test_sync_check_catches_a_stale_notebook(tmp_path):
+    py = tmp_path / "99_demo.py"
+    py.write_text("# %% [markdown]\n# # 99. Demo\n\n# %%\nx = 1\nassert x == 1\n")
+    assert problems(py) == ["99_demo.ipynb is missing"]
+    nb = notebook_from_source(py)
+    nbformat.write(nb, py.with_suffix(".ipynb"))
+    assert problems(py) == []
+    py.write_text(py.read_text().replace("x = 1", "x = 2"))
+    assert problems(py) == ["99_demo.ipynb cells differ from 99_demo.py"]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    nbformat.write(nb, py.with_suffix(".ipynb"))
+    py.write_text(py.read_text().replace("x = 2", "x = 1"))
+    assert problems(py) == ["99_demo.ipynb holds outputs (commit it stripped)"]
+
+
+def test_links_are_rewritten_from_the_url():
+    stale = "[![Open In Colab](https://x/badge.svg)](https://old/url)\n\"aitours @ git+https://old\""
+    new = with_current_links(stale, "02_erm")
+    assert colab_badge("02_erm") in new and f'"{install_target()}"' in new
