@@ -59,29 +59,33 @@ X = jax.random.normal(jax.random.PRNGKey(0), (50, 3))
 Y = X @ jnp.array([1.0, -2.0, 0.5])
 
 
-def grad_i(theta, i):
-    return (X[i] @ theta - Y[i]) * X[i]
+DATA = (X, Y)
+
+
+def grad_i(theta, sample):
+    x, y = sample
+    return (x @ theta - y) * x
 
 
 def test_sgd_shapes_runs_and_determinism():
     key = jax.random.PRNGKey(1)
-    out = sgd(grad_i, jnp.zeros(3), 50, 200, 0.05, key, every=20)
+    out = sgd(grad_i, jnp.zeros(3), DATA, 200, 0.05, key, every=20)
     assert out.shape == (11, 3)
     np.testing.assert_array_equal(out[0], jnp.zeros(3))
-    np.testing.assert_array_equal(out, sgd(grad_i, jnp.zeros(3), 50, 200, 0.05, key, every=20))
-    runs = sgd(grad_i, jnp.zeros(3), 50, 200, 0.05, key, every=20, n_runs=4)
+    np.testing.assert_array_equal(out, sgd(grad_i, jnp.zeros(3), DATA, 200, 0.05, key, every=20))
+    runs = sgd(grad_i, jnp.zeros(3), DATA, 200, 0.05, key, every=20, n_runs=4)
     assert runs.shape == (4, 11, 3)
     assert float(jnp.abs(runs[0] - runs[1]).max()) > 0  # independent runs differ
 
 
 def test_sgd_converges_on_noiseless_least_squares():
-    out = sgd(grad_i, jnp.zeros(3), 50, 3000, 0.05, jax.random.PRNGKey(2), every=3000)
+    out = sgd(grad_i, jnp.zeros(3), DATA, 3000, 0.05, jax.random.PRNGKey(2), every=3000)
     np.testing.assert_allclose(out[-1], [1.0, -2.0, 0.5], atol=1e-3)
 
 
 def test_sgd_schedule_is_called_with_step_index():
     # with tau_l = 1/l and grad = theta - 1 (every sample), theta_l is the running mean: 1 - 0 = 1
-    out = sgd(lambda t, i: t - 1.0, jnp.zeros(1), 5, 10, lambda l: 1.0 / l,
+    out = sgd(lambda t, s: t - 1.0, jnp.zeros(1), jnp.zeros(5), 10, lambda l: 1.0 / l,
               jax.random.PRNGKey(0))
     np.testing.assert_allclose(out[1:], 1.0, rtol=1e-6)
 
@@ -90,13 +94,15 @@ def test_sgd_schedule_is_called_with_step_index():
     ({"tau": 0.0}, ValueError, "`tau` must be > 0"),
     ({"tau": -1.0}, ValueError, "`tau` must be > 0"),
     ({"n_steps": 10, "every": 3}, ValueError, "multiple of `every`"),
-    ({"n": 0}, ValueError, "`n` must be >= 1"),
+    ({"data": (jnp.zeros((0, 3)), jnp.zeros(0))}, ValueError, "`data` is empty"),
+    ({"data": (jnp.zeros((4, 3)), jnp.zeros(5))}, ValueError, "share their leading axis"),
+    ({"data": ()}, ValueError, "at least one array"),
     ({"x0": jnp.zeros((2, 2))}, ValueError, "`x0` must be a vector"),
     ({"n_runs": 0}, ValueError, "`n_runs` must be >= 1"),
 ])
 def test_sgd_bad_input(kwargs, err, match):
-    args = {"x0": jnp.zeros(3), "n": 50, "n_steps": 10, "tau": 0.1, "every": 1}
+    args = {"x0": jnp.zeros(3), "data": DATA, "n_steps": 10, "tau": 0.1, "every": 1}
     args.update(kwargs)
     with pytest.raises(err, match=match):
-        sgd(grad_i, args["x0"], args["n"], args["n_steps"], args["tau"], jax.random.PRNGKey(0),
+        sgd(grad_i, args["x0"], args["data"], args["n_steps"], args["tau"], jax.random.PRNGKey(0),
             every=args["every"], n_runs=kwargs.get("n_runs"))

@@ -193,15 +193,17 @@ def E_half(theta, X, y):
     return 0.5 * least_squares(theta, X, y)
 
 
-def grad_i(theta, i):
-    return (X[i] @ theta - y[i]) * X[i]
+def grad_i(theta, sample):
+    """Gradient of E_i(θ) = ½(<x_i, θ> - y_i)² for one sample (x_i, y_i)."""
+    x_i, y_i = sample
+    return (x_i @ theta - y_i) * x_i
 
 
 n_runs, epochs, every = 8, 30, 100
 n_steps = epochs * n
 tau0, l0 = 2.0 / mu_s, 2.0 * d_sgd / mu_s
 t0 = time.perf_counter()
-runs = sgd(grad_i, jnp.zeros(d_sgd), n, n_steps, lambda l: tau0 / (l0 + l), k_sgd,
+runs = sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, lambda l: tau0 / (l0 + l), k_sgd,
            every=every, n_runs=n_runs)
 runs.block_until_ready()
 print(f"{n_runs} runs x {n_steps} SGD steps in {time.perf_counter() - t0:.2f} s (compile included)")
@@ -222,7 +224,7 @@ assert -1.3 <= slope <= -0.7
 
 # %%
 const_taus = np.array([0.02, 0.005, 0.00125])
-const_runs = [sgd(grad_i, jnp.zeros(d_sgd), n, n_steps, float(t), k, every=every, n_runs=n_runs)
+const_runs = [sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, float(t), k, every=every, n_runs=n_runs)
               for t, k in zip(const_taus, jax.random.split(k_sgd, 3), strict=True)]
 const_mse = [np.asarray(jnp.mean(jnp.sum((r - theta_ls) ** 2, axis=-1), axis=0))
              for r in const_runs]

@@ -65,15 +65,16 @@ def gradient_descent(grad_fn: Callable, x0, tau: Step, n_steps: int):
     return _gd(grad_fn, None, jnp.asarray(tau, dtype=jnp.result_type(float)), x0, n_steps)
 
 
-@partial(jax.jit, static_argnames=("grad_i", "tau_fn", "n", "n_steps", "every"))
-def _sgd_one(grad_i, tau_fn, tau, x0, n, n_steps, every, key):
+@partial(jax.jit, static_argnames=("grad_i", "tau_fn", "n_steps", "every"))
+def _sgd_one(grad_i, tau_fn, tau, x0, data, n_steps, every, key):
+    n = jax.tree.leaves(data)[0].shape[0]
     idx = jax.random.randint(key, (n_steps // every, every), 0, n)
     ks = jnp.arange(1, n_steps + 1).reshape(n_steps // every, every)
 
     def inner(x, k_i):
         k, i = k_i
         t = tau_fn(k) if tau_fn is not None else tau
-        return x - t * grad_i(x, i), None
+        return x - t * grad_i(x, jax.tree.map(lambda a: a[i], data)), None
 
     def outer(x, ks_idx):
         x, _ = lax.scan(inner, x, ks_idx)
@@ -83,19 +84,20 @@ def _sgd_one(grad_i, tau_fn, tau, x0, n, n_steps, every, key):
     return jnp.concatenate([x0[None], xs])
 
 
-def sgd(grad_i: Callable, x0, n: int, n_steps: int, tau: Step, key: jax.Array, *,
+def sgd(grad_i: Callable, x0, data, n_steps: int, tau: Step, key: jax.Array, *,
         every: int = 1, n_runs: int | None = None) -> jax.Array:
     """Stochastic gradient descent θ_{ℓ+1} = θ_ℓ − τ_ℓ ∇E_{i_ℓ}(θ_ℓ), i_ℓ uniform in {0..n−1}.
 
     Parameters
     ----------
     grad_i : callable
-        ``grad_i(theta, i)`` → gradient of the i-th sample's loss at ``theta`` (d,), i a traced
-        integer index (write it as ``X[i]``, ``y[i]`` inside).
+        ``grad_i(theta, sample)`` → gradient at ``theta`` (d,) of the loss of one sample, where
+        ``sample`` is ``data`` indexed at i (e.g. ``(x_i, y_i)`` for ``data = (X, y)``).
     x0 : array (d,)
         Initial point.
-    n : int
-        Number of samples the index is drawn from.
+    data : pytree of arrays sharing a leading axis of n ≥ 1 samples, e.g. ``(X, y)``.
+        Passed to the compiled loop as an argument (not captured as a constant: that is
+        several times slower on CPU).
     n_steps : int
         Number of SGD steps; a multiple of ``every``.
     tau : float or callable
@@ -117,7 +119,15 @@ def sgd(grad_i: Callable, x0, n: int, n_steps: int, tau: Step, key: jax.Array, *
     x0 = jnp.asarray(x0)
     if x0.ndim != 1:
         raise ValueError(f"`x0` must be a vector (d,), got shape {tuple(x0.shape)}")
-    n = check_int(n, "n")
+    leaves = jax.tree.leaves(data)
+    if not leaves:
+        raise ValueError("`data` must hold at least one array of samples")
+    rows = {jnp.shape(a)[0] if jnp.ndim(a) else None for a in leaves}
+    if None in rows or len(rows) != 1:
+        raise ValueError("`data` arrays must share their leading axis (one row per sample), "
+                         f"got shapes {[tuple(jnp.shape(a)) for a in leaves]}")
+    if rows == {0}:
+        raise ValueError("`data` is empty: no sample to draw from")
     n_steps = check_int(n_steps, "n_steps")
     every = check_int(every, "every")
     if n_steps % every:
@@ -127,7 +137,7 @@ def sgd(grad_i: Callable, x0, n: int, n_steps: int, tau: Step, key: jax.Array, *
     else:
         check_positive(tau, "tau")
         tau_fn = None
-    run = partial(_sgd_one, grad_i, tau_fn, jnp.asarray(tau, x0.dtype), x0, n, n_steps, every)
+    run = partial(_sgd_one, grad_i, tau_fn, jnp.asarray(tau, x0.dtype), x0, data, n_steps, every)
     if n_runs is None:
         return run(key)
     n_runs = check_int(n_runs, "n_runs")

@@ -1,0 +1,82 @@
+"""The SGD peer experiment: a plain numpy loop against the project's compiled `sgd` helper.
+
+Logistic regression, n = 10 000 samples, d = 46 features, 5 independent runs of 100 000 SGD steps
+with step τ0 / (1 + ℓ/ℓ0), the full training loss recorded every 50 steps: the size of the
+classic numerical-tours SGD experiment. Both sides see the same data and the same schedule.
+
+``python bench/sgd_peer.py numpy|aitours`` runs one side once in this process and prints JSON
+(seconds, final mean loss); :func:`main` in ``bench/run.py`` calls it cold (fresh processes) and
+warm (repeats in one process).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+
+N, D, RUNS, STEPS, EVERY = 10_000, 46, 5, 100_000, 50
+TAU0, L0 = 1.0, 2_000.0
+
+
+def make_data(seed: int = 0):
+    """Linearly separable-ish logistic data: x ~ N(0, I/d), y = sign(<x, w*> + noise)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, D)) / np.sqrt(D) * 3
+    w = rng.standard_normal(D)
+    y = np.sign(X @ w + 0.5 * rng.standard_normal(N))
+    return X, y
+
+
+def numpy_sgd(X, y, seed: int):
+    """One run as such tours write it: one Python iteration per step, the loss every EVERY."""
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    w = np.zeros(d)
+    losses = []
+    for ell in range(STEPS):
+        if ell % EVERY == 0:
+            losses.append(np.mean(np.log1p(np.exp(-y * (X @ w)))))
+        i = rng.integers(n)
+        tau = TAU0 / (1 + ell / L0)
+        w = w + tau * y[i] * X[i] / (1 + np.exp(y[i] * (X[i] @ w)))
+    losses.append(np.mean(np.log1p(np.exp(-y * (X @ w)))))
+    return np.array(losses)
+
+
+def run_numpy(X, y):
+    return np.stack([numpy_sgd(X, y, seed) for seed in range(RUNS)])
+
+
+def run_aitours(X, y):
+    import jax
+    import jax.numpy as jnp
+
+    from aitours.losses import logistic, logistic_per_sample, risk_curve
+    from aitours.optim import sgd
+
+    Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
+    grad_sample = jax.grad(logistic_per_sample)
+
+    def grad_i(w, sample):
+        return grad_sample(w, *sample)
+
+    # the same schedule, with the helper's step index l = 1..STEPS (numpy's ell = l - 1)
+    iterates = sgd(grad_i, jnp.zeros(D), (Xj, yj), STEPS, lambda l: TAU0 / (1 + (l - 1) / L0),
+                   jax.random.PRNGKey(0), every=EVERY, n_runs=RUNS)
+    return np.asarray(risk_curve(logistic, iterates, Xj, yj))
+
+
+def main(side: str) -> None:
+    X, y = make_data()
+    t0 = time.perf_counter()
+    losses = run_numpy(X, y) if side == "numpy" else run_aitours(X, y)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"side": side, "seconds": seconds, "final_loss": float(losses[:, -1].mean()),
+                      "curve_shape": list(losses.shape)}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
