@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 NBVAL_TIMEOUT ?= 300
 TOURS ?=
 
-.PHONY: help env tours test lint unit nbval sync badges lock lab clean
+.PHONY: help env tours test lint unit nbval e2e sync badges lock lab clean distclean
 
 help:
 	@echo "make tours   execute every tour into build/ (notebooks, HTML, timings table)"
 	@echo "make test    lint, pairing check, unit tests, nbval on every tour"
+	@echo "make e2e     JupyterLab in a real browser + a Colab-like clean install"
 	@echo "make lab     open JupyterLab on tours/"
 	@echo "make sync    regenerate tours/*.ipynb from tours/*.py (the source of truth)"
 	@echo "make badges  rewrite Colab badges/install cells from pyproject's [project.urls]"
@@ -37,13 +38,23 @@ lint: $(STAMP)
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
 
 # Every tour executed by nbval; the tours' own asserts check the math. Two workers, one
 # notebook each (--dist loadfile keeps a notebook's cells on one kernel).
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
+
+# Users' paths, end to end: JupyterLab in a real browser (Debian's chromium via Playwright) and a
+# Colab-like clean environment. Installs chromium with apt-get when run as root (CI).
+e2e: $(STAMP)
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make e2e needs Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,e2e]"
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_tours.py
@@ -55,11 +66,11 @@ badges: $(STAMP)
 # Re-pin: resolve the newest versions allowed by pyproject.toml into requirements.lock.
 lock:
 	rm -rf /tmp/aitours-lock && $(PYTHON) -m venv /tmp/aitours-lock
-	/tmp/aitours-lock/bin/pip install -q -e ".[dev]"
+	/tmp/aitours-lock/bin/pip install -q -e ".[dev,e2e]"
 	/tmp/aitours-lock/bin/pip freeze --exclude-editable | grep -v '^aitours' > requirements.lock
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab tours/
+	$(BIN)/jupyter lab tours/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""Colab-like: a fresh venv with only Colab's preinstalled packages (at Colab's versions), the
+helper package installed the way each tour's first cell does it, and every tour executed from a
+directory outside the repository (nothing may depend on the working directory)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from sync_tours import notebook_from_source
+from tourmeta import ROOT, repo_url, tour_sources
+
+VENV = ROOT / "build" / "colab-venv"
+PY = VENV / "bin" / "python"
+TOURS = tour_sources()
+
+
+def colab_cell_target(py: Path) -> str:
+    """What the tour's Colab cell pip-installs, with this checkout standing in for GitHub."""
+    cell = notebook_from_source(py).cells[1].source
+    m = re.search(r'"aitours(\[[a-z,]+\])? @ git\+([^"]+)"', cell)
+    assert m and m.group(2) == repo_url(), f"{py.name}: the Colab cell installs the project's URL"
+    return f"aitours{m.group(1) or ''} @ {ROOT.as_uri()}"
+
+
+@pytest.fixture(scope="module")
+def colab_python():
+    stamp = VENV / ".installed"
+    wanted = (ROOT / "tests" / "e2e" / "colab_packages.txt").read_text()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        venv.create(VENV, with_pip=True, clear=True)
+        subprocess.run([PY, "-m", "pip", "install", "-q", "-r",
+                        ROOT / "tests" / "e2e" / "colab_packages.txt"], check=True)
+        stamp.write_text(wanted)
+    # each distinct install line of the tours' Colab cells, as the cells run it
+    for target in sorted({colab_cell_target(py) for py in TOURS}):
+        subprocess.run([PY, "-m", "pip", "install", "-q", target], check=True)
+    return PY
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_tour_runs_like_on_colab(colab_python, py, tmp_path):
+    notebook = tmp_path / py.with_suffix(".ipynb").name
+    notebook.write_bytes(py.with_suffix(".ipynb").read_bytes())
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
+    run = subprocess.run(
+        [colab_python, "-c", EXECUTE, str(notebook)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+# Executed by the Colab-like interpreter: run the notebook in a fresh kernel of that venv, with
+# the notebook's own directory (outside the repository) as working directory.
+EXECUTE = """
+import sys, nbformat
+from nbclient import NotebookClient
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3",
+               resources={"metadata": {"path": "."}}).execute()
+print("executed", path)
+"""
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q"]))
