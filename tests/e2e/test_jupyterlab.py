@@ -3,7 +3,8 @@ Debian's chromium through Playwright, run all cells, and check what a user would
 rendered, no error output, and an ipywidgets slider that reacts when moved.
 
 The tour is copied to build/e2e/ first: JupyterLab autosaves, and a user's notebooks in tours/
-must never be overwritten. A screenshot is left at build/e2e/jupyterlab.png (the slider and its figure after the move).
+must never be overwritten. A screenshot is left at build/e2e/jupyterlab.png (the slider and its
+figure after the move).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def lab():
     log = open(OUT / "jupyterlab.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={OUT / 'notebooks'}",
+         f"--port={port}", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={OUT / 'notebooks'}",
          f"--LabApp.user_settings_dir={OUT / 'settings'}",
          f"--LabApp.workspaces_dir={OUT / 'workspaces'}",
          "--ServerApp.open_browser=False", *(["--allow-root"] if os.geteuid() == 0 else [])],
