@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 NBVAL_TIMEOUT ?= 300
 TOURS ?=
 
-.PHONY: help env tours test lint unit nbval e2e sync badges lock lab clean distclean
+.PHONY: help env tours bench test lint unit nbval e2e sync badges lock lab clean distclean
 
 help:
 	@echo "make tours   execute every tour into build/ (notebooks, HTML, timings table)"
 	@echo "make test    lint, pairing check, unit tests, nbval on every tour"
+	@echo "make bench   tours' cold times, SGD vs a numpy loop, flop counts -> build/bench.json"
 	@echo "make e2e     JupyterLab in a real browser + a Colab-like clean install"
 	@echo "make lab     open JupyterLab on tours/"
 	@echo "make sync    regenerate tours/*.ipynb from tours/*.py (the source of truth)"
@@ -28,6 +29,10 @@ env: $(STAMP)
 
 tours: $(STAMP)
 	$(BIN)/python tools/run_tours.py $(TOURS)
+
+# A benchmark, not a test: tours cold, the SGD peer experiment, flop counts -> build/bench.json
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 test: lint unit nbval
 

@@ -4,15 +4,15 @@ Logistic regression, n = 10 000 samples, d = 46 features, 5 independent runs of 
 with step τ0 / (1 + ℓ/ℓ0), the full training loss recorded every 50 steps: the size of the
 classic numerical-tours SGD experiment. Both sides see the same data and the same schedule.
 
-``python bench/sgd_peer.py numpy|aitours`` runs one side once in this process and prints JSON
-(seconds, final mean loss); :func:`main` in ``bench/run.py`` calls it cold (fresh processes) and
-warm (repeats in one process).
+``python bench/sgd_peer.py numpy|aitours [--repeats R]`` runs one side R times in this process
+and prints JSON (the seconds of each call: the first is cold, compilation included; the final
+mean loss). ``bench/run.py`` calls it in fresh processes.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 
 import numpy as np
@@ -50,33 +50,54 @@ def run_numpy(X, y):
     return np.stack([numpy_sgd(X, y, seed) for seed in range(RUNS)])
 
 
+def _grad_sample(w, sample):
+    """Gradient of the logistic loss of one sample (x, y) at w: what SGD sees at each step."""
+    import jax
+
+    from aitours.losses import logistic_per_sample
+
+    return jax.grad(logistic_per_sample)(w, *sample)
+
+
+def _schedule(l):
+    # the same schedule as numpy's, with the helper's step index l = 1..STEPS (ell = l - 1)
+    return TAU0 / (1 + (l - 1) / L0)
+
+
 def run_aitours(X, y):
+    """The project's helpers: `sgd` (one compiled scan, 5 runs vmapped), then every saved
+    iterate's full loss in one batched product (`risk_curve`)."""
     import jax
     import jax.numpy as jnp
 
-    from aitours.losses import logistic, logistic_per_sample, risk_curve
+    from aitours.losses import logistic, risk_curve
     from aitours.optim import sgd
 
     Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
-    grad_sample = jax.grad(logistic_per_sample)
-
-    def grad_i(w, sample):
-        return grad_sample(w, *sample)
-
-    # the same schedule, with the helper's step index l = 1..STEPS (numpy's ell = l - 1)
-    iterates = sgd(grad_i, jnp.zeros(D), (Xj, yj), STEPS, lambda l: TAU0 / (1 + (l - 1) / L0),
+    iterates = sgd(_grad_sample, jnp.zeros(D), (Xj, yj), STEPS, _schedule,
                    jax.random.PRNGKey(0), every=EVERY, n_runs=RUNS)
     return np.asarray(risk_curve(logistic, iterates, Xj, yj))
 
 
-def main(side: str) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("side", choices=["numpy", "aitours"])
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
     X, y = make_data()
-    t0 = time.perf_counter()
-    losses = run_numpy(X, y) if side == "numpy" else run_aitours(X, y)
-    seconds = time.perf_counter() - t0
-    print(json.dumps({"side": side, "seconds": seconds, "final_loss": float(losses[:, -1].mean()),
+    if args.side == "aitours":  # imports are not the point: numpy's are done too
+        import aitours.losses  # noqa: F401
+        import aitours.optim  # noqa: F401
+    run = run_numpy if args.side == "numpy" else run_aitours
+    seconds = []
+    for _ in range(args.repeats):  # the first call of the process is the cold one
+        t0 = time.perf_counter()
+        losses = run(X, y)
+        seconds.append(time.perf_counter() - t0)
+    print(json.dumps({"side": args.side, "seconds": seconds,
+                      "final_loss": float(losses[:, -1].mean()),
                       "curve_shape": list(losses.shape)}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -41,6 +41,11 @@ def test_risk_curve_matches_loop():
     assert got.shape == (2, 5)
     want = [[float(least_squares(t, X, y)) for t in row] for row in thetas]
     np.testing.assert_allclose(got, want, rtol=1e-5)
+    # chunks that do not divide the number of iterates, and a single iterate
+    np.testing.assert_allclose(risk_curve(least_squares, thetas, X, y, chunk=3), want, rtol=1e-5)
+    assert risk_curve(least_squares, thetas[0, 0], X, y).shape == ()
+    with pytest.raises(ValueError, match="`thetas` must end with the feature dimension 3"):
+        risk_curve(least_squares, jnp.ones((4, 2)), X, y)
 
 
 def test_polynomial_features():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 
 def least_squares(theta, X, y) -> jax.Array:
@@ -25,11 +28,27 @@ def logistic_per_sample(theta, x, y) -> jax.Array:
     return jnp.logaddexp(0.0, -y * jnp.dot(x, theta))
 
 
-def risk_curve(loss, thetas, X, y) -> jax.Array:
-    """The risk at many iterates at once: ``thetas`` (..., d) ↦ (...) with one batched product.
+def risk_curve(loss, thetas, X, y, *, chunk: int = 64) -> jax.Array:
+    """The risk at many iterates at once: ``thetas`` (..., d) ↦ (...), compiled.
 
     ``loss`` is :func:`least_squares` or :func:`logistic` (or any ``loss(theta, X, y)`` that
-    ``vmap`` can map over θ).
+    ``vmap`` can map over θ). The iterates are processed ``chunk`` at a time, each chunk one
+    batched product ``X @ Θᵀ`` (n, chunk) fused with the loss: far faster than one pass over the
+    data per iterate, and the memory stays O(n · chunk) however many iterates there are.
     """
+    thetas = jnp.asarray(thetas)
+    if thetas.ndim < 1 or thetas.shape[-1] != X.shape[-1]:
+        raise ValueError(f"`thetas` must end with the feature dimension {X.shape[-1]}, "
+                         f"got shape {tuple(thetas.shape)}")
+    return _risk_curve(loss, thetas, X, y, chunk)
+
+
+@partial(jax.jit, static_argnames=("loss", "chunk"))
+def _risk_curve(loss, thetas, X, y, chunk):
     flat = thetas.reshape(-1, thetas.shape[-1])
-    return jax.vmap(loss, in_axes=(0, None, None))(flat, X, y).reshape(thetas.shape[:-1])
+    m = flat.shape[0]
+    chunk = min(chunk, m)
+    padded = jnp.concatenate([flat, jnp.zeros(((-m) % chunk, flat.shape[1]), flat.dtype)])
+    per_chunk = lax.map(lambda th: jax.vmap(loss, in_axes=(0, None, None))(th, X, y),
+                        padded.reshape(-1, chunk, flat.shape[1]))
+    return per_chunk.reshape(-1)[:m].reshape(thetas.shape[:-1])
