@@ -65,7 +65,15 @@ def gradient_descent(grad_fn: Callable, x0, tau: Step, n_steps: int):
     return _gd(grad_fn, None, jnp.asarray(tau, dtype=jnp.result_type(float)), x0, n_steps)
 
 
-@partial(jax.jit, static_argnames=("grad_i", "tau_fn", "n_steps", "every"))
+@partial(jax.jit, static_argnames=("grad_i", "tau_fn", "n_steps", "every", "n_runs"))
+def _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs):
+    """One compiled program for all runs: the keys are split and the runs vmapped inside."""
+    run = partial(_sgd_one, grad_i, tau_fn, tau, x0, data, n_steps, every)
+    if n_runs is None:
+        return run(key)
+    return jax.vmap(run)(jax.random.split(key, n_runs))
+
+
 def _sgd_one(grad_i, tau_fn, tau, x0, data, n_steps, every, key):
     n = jax.tree.leaves(data)[0].shape[0]
     idx = jax.random.randint(key, (n_steps // every, every), 0, n)
@@ -137,8 +145,7 @@ def sgd(grad_i: Callable, x0, data, n_steps: int, tau: Step, key: jax.Array, *,
     else:
         check_positive(tau, "tau")
         tau_fn = None
-    run = partial(_sgd_one, grad_i, tau_fn, jnp.asarray(tau, x0.dtype), x0, data, n_steps, every)
-    if n_runs is None:
-        return run(key)
-    n_runs = check_int(n_runs, "n_runs")
-    return jax.vmap(run)(jax.random.split(key, n_runs))
+    if n_runs is not None:
+        n_runs = check_int(n_runs, "n_runs")
+    return _sgd(grad_i, tau_fn, jnp.asarray(tau, x0.dtype), x0, data, n_steps, every, key,
+                n_runs)
