@@ -76,7 +76,8 @@ def _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs):
 
 def _sgd_one(grad_i, tau_fn, tau, x0, data, n_steps, every, key):
     n = jax.tree.leaves(data)[0].shape[0]
-    idx = jax.random.randint(key, (n_steps // every, every), 0, n)
+    # drawn flat then reshaped: multi-dimensional draws compile several times slower
+    idx = jax.random.randint(key, (n_steps,), 0, n).reshape(n_steps // every, every)
     ks = jnp.arange(1, n_steps + 1).reshape(n_steps // every, every)
 
     def inner(x, k_i):
