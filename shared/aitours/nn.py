@@ -31,11 +31,15 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
         gain = gains[scale]
     else:
         gain = float(scale)
-    keys = jax.random.split(key, len(sizes) - 1)
-    params = []
-    for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        W = gain * jax.random.normal(keys[k], (d_out, d_in)) / jnp.sqrt(d_in)
-        if zero_last and k == len(sizes) - 2:
+    # one flat draw for all layers, cut and reshaped: multi-dimensional random draws compile
+    # several times slower on CPU, and a new set of layer shapes would compile anew
+    shapes = [(d_out, d_in) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    flat = jax.random.normal(key, (sum(a * b for a, b in shapes),))
+    params, start = [], 0
+    for k, (d_out, d_in) in enumerate(shapes):
+        W = gain * flat[start:start + d_out * d_in].reshape(d_out, d_in) / jnp.sqrt(d_in)
+        start += d_out * d_in
+        if zero_last and k == len(shapes) - 1:
             W = jnp.zeros_like(W)
         params.append((W, jnp.zeros(d_out)))
     return params
