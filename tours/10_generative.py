@@ -155,9 +155,10 @@ X_vae = mlp(vae["dec"], Z) + s_vae * jax.random.normal(k_vae_sample, Z.shape)
 print(f"{count_params(vae)} parameters; final -ELBO {vae_losses[-100:].mean():.3f}; "
       f"decoder noise s = {np.round(np.asarray(s_vae), 3)}")
 
-mu_data = mlp(vae["enc"], X)[:, :2]
+# matplotlib gets numpy arrays: handed JAX arrays, its first scatter plot costs ~2 s more
+mu_data, X_vae = np.asarray(mlp(vae["enc"], X)[:, :2]), np.asarray(X_vae)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-axes[0].scatter(mu_data[:, 0], mu_data[:, 1], c=moon, cmap="coolwarm", s=2)
+axes[0].scatter(mu_data[:, 0], mu_data[:, 1], c=np.asarray(moon), cmap="coolwarm", s=2)
 axes[0].set(xlabel="$z_1$", ylabel="$z_2$", aspect="equal", xlim=(-3.5, 3.5), ylim=(-3.5, 3.5),
             title=r"encoder means $\mu_\phi(x)$ of the data")
 axes[1].scatter(X_vae[:, 0], X_vae[:, 1], s=2, alpha=0.5)
@@ -218,7 +219,7 @@ gan_opt = optax.multi_transform(
     {"D": "D", "G": "G"})
 gan, gan_losses = fit(gan_loss, gan, gan_opt, n_gan, pool(k_gan_pool, n_pool, z=(2,)),
                       key=k_gan_fit, batch_size=batch, desc="GAN")
-X_gan = mlp(gan["G"], Z, leaky)
+X_gan = np.asarray(mlp(gan["G"], Z, leaky))
 print(f"{count_params(gan)} parameters; final D loss + G loss {gan_losses[-100:].mean():.3f} "
       f"(3 log 2 = {3 * np.log(2):.3f} when D can no longer tell: D = 1/2 everywhere)")
 
@@ -268,7 +269,7 @@ n_diff = 8000
 diff_data = pool(k_diff_pool, n_pool, eps=(2,))
 diff_data["t"] = jax.random.randint(jax.random.fold_in(k_diff_pool, 1), (n_pool,), 0, T)
 net, diff_losses = fit(denoising_loss, net, adam(3e-3, n_diff), n_diff, diff_data,
-                       key=k_diff_fit, batch_size=2 * batch, desc="diffusion")
+                       key=k_diff_fit, batch_size=batch, desc="diffusion")
 
 
 @jax.jit
@@ -287,7 +288,7 @@ def ancestral_sampling(p, x_T, key):
     return jnp.concatenate([x_T[None], xs])
 
 
-chain = ancestral_sampling(net, Z, k_diff_sample)
+chain = np.asarray(ancestral_sampling(net, Z, k_diff_sample))
 X_diff = chain[-1]
 print(f"{count_params(net)} parameters; final denoising loss {diff_losses[-100:].mean():.3f}")
 
@@ -328,7 +329,7 @@ noise_level = np.sqrt(1 - np.concatenate([[1.0], np.asarray(abar)]))  # sqrt(1 -
 
 
 def show_reverse(t=T):
-    pts = np.asarray(chain[T - t])
+    pts = chain[T - t]
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.5)
     ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="$x_1$", ylabel="$x_2$",
@@ -342,12 +343,11 @@ interact(show_reverse, t=IntSlider(value=T, min=0, max=T, step=1, description="t
 # ## Which model is closest to the data?
 
 # %%
-samples = {"noise $z$": Z, "VAE": X_vae, "GAN": X_gan, "diffusion": X_diff,
-           "held-out data": Y}
+samples = {"noise $z$": np.asarray(Z), "VAE": X_vae, "GAN": X_gan, "diffusion": X_diff,
+           "held-out data": np.asarray(Y)}
 dist = {name: distances(x) for name, x in samples.items() if name != "held-out data"}
 fig, axes = plt.subplots(1, len(samples), figsize=(15, 3.3), sharex=True, sharey=True)
 for ax, (name, x) in zip(axes, samples.items(), strict=True):
-    x = np.asarray(x)
     ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.5, color="k" if name == "held-out data" else None)
     title = name if name not in dist else f"{name}\nMMD² = {dist[name][0]:.1e}"
     ax.set(title=title, xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="$x_1$")

@@ -1,0 +1,152 @@
+"""2-d convolutions for images in NHWC layout, translations, and receptive fields.
+
+Images are arrays (N, H, W, C) (a batch of N images with C channels); filters are
+(k_h, k_w, C_in, C_out) ("HWIO"). As in deep learning libraries, "convolution" means
+cross-correlation: with stride s and dilation δ, on the padded input x̃,
+
+    out[n, i, j, o] = Σ_{a, b, c} x̃[n, s i + δ a, s j + δ b, c] · w[a, b, c, o] + bias[o].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from aitours._checks import as_array, check_int
+
+PADDINGS = ("circular", "same", "valid")
+IMPLS = ("lax", "patches")
+_DIMS = ("NHWC", "HWIO", "NHWC")
+
+
+def conv2d(x, w, b=None, *, stride: int = 1, dilation: int = 1, padding: str = "circular",
+           impl: str = "lax") -> jax.Array:
+    """Convolve a batch of images ``x`` (N, H, W, C_in) with filters ``w`` (k_h, k_w, C_in, C_out).
+
+    Parameters
+    ----------
+    b : array (C_out,), optional
+        Bias added to every output pixel.
+    stride : int
+        Sub-sampling factor s ≥ 1 in both directions: output pixel (i, j) sits at input (s i, s j).
+    dilation : int
+        Spacing δ ≥ 1 between the filter taps (a 3×3 filter with δ = 2 spans 5×5 pixels).
+    padding : {"circular", "same", "valid"}
+        ``"circular"``: the image is periodic (a torus); the filter is centred on each output
+        pixel, the output is (⌈H/s⌉, ⌈W/s⌉), and for stride 1 a circular shift of the input
+        shifts the output exactly. ``"same"``: the same geometry with zeros outside the image.
+        ``"valid"``: no padding, output (⌊(H − δ(k_h − 1) − 1)/s⌋ + 1, ...).
+    impl : {"lax", "patches"}
+        ``"lax"``: one call to ``jax.lax.conv_general_dilated``. ``"patches"``: the same sum as
+        one matrix product: the k_h·k_w shifted copies of the image stacked as channels
+        ("im2col"), times the filters reshaped to a (k_h k_w C_in) × C_out matrix, shared by all
+        pixels. Both agree to round-off; ``"patches"`` is much faster inside ``lax.scan`` on CPU,
+        where XLA runs convolution ops slowly (jax issue #12868), e.g. in a training loop.
+
+    Returns
+    -------
+    Array (N, H', W', C_out).
+    """
+    x = as_array(x, "x", ndim=4)
+    w = as_array(w, "w", ndim=4)
+    stride = check_int(stride, "stride")
+    dilation = check_int(dilation, "dilation")
+    if padding not in PADDINGS:
+        raise ValueError(f"`padding` must be one of {PADDINGS}, got {padding!r}")
+    if impl not in IMPLS:
+        raise ValueError(f"`impl` must be one of {IMPLS}, got {impl!r}")
+    if w.shape[2] != x.shape[3]:
+        raise ValueError(f"`w` expects {w.shape[2]} input channel(s) (shape {tuple(w.shape)}) "
+                         f"but `x` has {x.shape[3]} (shape {tuple(x.shape)})")
+    k_h, k_w = w.shape[:2]
+    span_h, span_w = dilation * (k_h - 1) + 1, dilation * (k_w - 1) + 1
+    if padding == "valid":
+        if span_h > x.shape[1] or span_w > x.shape[2]:
+            raise ValueError(f"filters spanning {span_h}x{span_w} pixels are larger than the "
+                             f"images {x.shape[1]}x{x.shape[2]} with padding='valid'")
+    else:
+        top, left = (span_h - 1) // 2, (span_w - 1) // 2
+        pads = ((0, 0), (top, span_h - 1 - top), (left, span_w - 1 - left), (0, 0))
+        x = jnp.pad(x, pads, mode="wrap" if padding == "circular" else "constant")
+    w = w.astype(x.dtype)
+    if impl == "lax":
+        out = lax.conv_general_dilated(x, w, (stride, stride), "VALID",
+                                       rhs_dilation=(dilation, dilation), dimension_numbers=_DIMS)
+    else:
+        H_out = (x.shape[1] - span_h) // stride + 1
+        W_out = (x.shape[2] - span_w) // stride + 1
+        patches = [x[:, a * dilation:a * dilation + stride * (H_out - 1) + 1:stride,
+                     c * dilation:c * dilation + stride * (W_out - 1) + 1:stride, :]
+                   for a in range(k_h) for c in range(k_w)]
+        out = jnp.concatenate(patches, axis=-1) @ w.reshape(-1, w.shape[3])
+    if b is not None:
+        b = as_array(b, "b", ndim=1)
+        if b.shape[0] != w.shape[3]:
+            raise ValueError(f"`b` has {b.shape[0]} entries but `w` has {w.shape[3]} output "
+                             "channels")
+        out = out + b
+    return out
+
+
+def max_pool(x, size: int = 2) -> jax.Array:
+    """Max over non-overlapping ``size`` × ``size`` blocks: (N, H, W, C) → (N, H/size, W/size, C).
+
+    H and W must be multiples of ``size``. (A stride-``size`` sub-sampling: it commutes with
+    circular shifts by multiples of ``size`` only.)
+    """
+    x = as_array(x, "x", ndim=4)
+    size = check_int(size, "size")
+    N, H, W, C = x.shape
+    if H % size or W % size:
+        raise ValueError(f"`x` is {H}x{W}: both sides must be multiples of size={size}")
+    return x.reshape(N, H // size, size, W // size, size, C).max(axis=(2, 4))
+
+
+def shift(x, dy: int, dx: int, *, circular: bool = True) -> jax.Array:
+    """Translate images ``x`` (..., H, W, C) by ``dy`` rows (down) and ``dx`` columns (right).
+
+    ``circular=True`` rolls the image around (a translation of the torus, exactly invertible);
+    ``circular=False`` fills the uncovered border with zeros (what falls off the edge is lost).
+    """
+    x = as_array(x, "x")
+    if x.ndim < 3:
+        raise ValueError(f"`x` must be (..., H, W, C), got shape {tuple(x.shape)}")
+    dy = check_int(dy, "dy", minimum=-(2**31))
+    dx = check_int(dx, "dx", minimum=-(2**31))
+    if circular:
+        return jnp.roll(x, (dy, dx), axis=(-3, -2))
+    H, W = x.shape[-3], x.shape[-2]
+    if abs(dy) >= H or abs(dx) >= W:
+        return jnp.zeros_like(x)
+    pads = [(0, 0)] * (x.ndim - 3) + [(max(dy, 0), max(-dy, 0)), (max(dx, 0), max(-dx, 0)),
+                                      (0, 0)]
+    y0, x0 = max(-dy, 0), max(-dx, 0)
+    return jnp.pad(x, pads)[..., y0:y0 + H, x0:x0 + W, :]
+
+
+def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None,
+                    dilations: Sequence[int] | None = None) -> int:
+    """Width of the receptive field of one output unit after a stack of convolutions.
+
+    With kernel sizes k_1..k_L, strides s_1..s_L and dilations δ_1..δ_L (default all 1),
+    r = 1 + Σ_l δ_l (k_l − 1) Π_{j<l} s_j: layer l widens the field by δ_l (k_l − 1) pixels of
+    its own input, each worth Π_{j<l} s_j pixels of the image.
+    """
+    ks = [check_int(k, f"kernel_sizes[{i}]") for i, k in enumerate(kernel_sizes)]
+    if not ks:
+        raise ValueError("`kernel_sizes` is empty: give at least one layer")
+    per_layer = {}
+    for name, values in (("strides", strides), ("dilations", dilations)):
+        values = [1] * len(ks) if values is None else list(values)
+        if len(values) != len(ks):
+            raise ValueError(f"`{name}` has {len(values)} entries but `kernel_sizes` has "
+                             f"{len(ks)}")
+        per_layer[name] = [check_int(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    r, jump = 1, 1
+    for k, s, d in zip(ks, per_layer["strides"], per_layer["dilations"], strict=True):
+        r += d * (k - 1) * jump
+        jump *= s
+    return r
