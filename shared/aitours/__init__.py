@@ -9,6 +9,16 @@ One idea per module, small pure functions over JAX arrays and pytrees:
 - :mod:`aitours.train`    a jitted optax training loop with a progress bar
 - :mod:`aitours.rates`    convergence rates and log-log slopes
 - :mod:`aitours.plotting` small plotting helpers with labelled axes
+- :mod:`aitours.features` polynomial and Legendre feature maps
+- :mod:`aitours.costs`    XLA flop counts and median timings
+- :mod:`aitours.tape`     a scalar reverse-mode autodiff tape (backprop as bookkeeping)
+- :mod:`aitours.kernels`  Gaussian kernel and random Fourier features
+- :mod:`aitours.conv`     convolutions, shifts and receptive fields
+- :mod:`aitours.ode`      Euler / RK4 solvers and ResNets as ODE discretisations
+- :mod:`aitours.attention` softmax and linear attention, masks, positions
+- :mod:`aitours.cluster`  Lloyd's k-means
+- :mod:`aitours.distances` MMD and sliced Wasserstein sample distances
+- :mod:`aitours.toy2d`    2-d toy distributions
 
 Submodules are imported on demand (``from aitours import optim``) so that importing the
 package stays cheap.
