@@ -341,23 +341,34 @@ interact(show_reverse, t=IntSlider(value=T, min=0, max=T, step=1, description="t
 
 # %% [markdown]
 # ## Which model is closest to the data?
+#
+# All three models start from the same noise $z$. The VAE blurs: it leaves mass between the
+# moons. The GAN draws sharp curves, but a continuous generator maps the connected plane onto a
+# connected set, so its samples cannot split into two separate moons: a thin bridge, or a
+# dropped piece, always remains. The diffusion model never maps noise to data in one jump; it
+# follows the moons most closely. The squared MMD to held-out data ranks them; the sliced
+# Wasserstein distance, which only sees one-dimensional shadows of the clouds, agrees that every
+# model is far closer than the noise, but is too blunt to rank models that differ by thin
+# structure.
 
 # %%
-samples = {"noise $z$": np.asarray(Z), "VAE": X_vae, "GAN": X_gan, "diffusion": X_diff,
+samples = {"noise": np.asarray(Z), "VAE": X_vae, "GAN": X_gan, "diffusion": X_diff,
            "held-out data": np.asarray(Y)}
 dist = {name: distances(x) for name, x in samples.items() if name != "held-out data"}
 fig, axes = plt.subplots(1, len(samples), figsize=(15, 3.3), sharex=True, sharey=True)
 for ax, (name, x) in zip(axes, samples.items(), strict=True):
     ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.5, color="k" if name == "held-out data" else None)
-    title = name if name not in dist else f"{name}\nMMD² = {dist[name][0]:.1e}"
+    label = "noise $z$" if name == "noise" else name
+    title = label if name not in dist else f"{label}\nMMD² = {dist[name][0]:.1e}"
     ax.set(title=title, xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="$x_1$")
 axes[0].set_ylabel("$x_2$")
 plt.show()
 
-for name, (mmd2, sw) in dist.items():
+for name, (mmd2, sw) in list(dist.items())[1:]:
     print(f"{name:10s} MMD² {mmd2:.2e} ({d_noise[0] / mmd2:5.1f}x smaller than noise)   SW {sw:.3f}")
 for name in ("VAE", "GAN", "diffusion"):
-    assert dist[name][0] < dist["noise $z$"][0] / 3, f"{name} samples are much closer than noise"
+    assert dist[name][0] < dist["noise"][0] / 3, f"{name}: much closer than noise in MMD"
+    assert dist[name][1] < dist["noise"][1] / 2, f"{name}: much closer than noise in SW"
 assert dist["diffusion"][0] < min(dist["VAE"][0], dist["GAN"][0]), "diffusion is the closest"
 
 # %%
