@@ -7,9 +7,21 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
-from aitours._checks import check_int
+from aitours._checks import check_int, check_positive
 
 Params = list[tuple[jax.Array, jax.Array]]
+
+
+def init_gain(scale: str | float) -> float:
+    """The weight scale s of an initialisation N(0, s²/fan_in): 1 for ``"lecun"``, √2 for
+    ``"he"`` (ReLU), or the positive float given."""
+    if isinstance(scale, str):
+        gains = {"lecun": 1.0, "he": 2.0**0.5}
+        if scale not in gains:
+            raise ValueError(f"`scale` must be 'lecun', 'he' or a float, got {scale!r}")
+        return gains[scale]
+    check_positive(scale, "scale")
+    return float(scale)
 
 
 def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecun",
@@ -24,13 +36,7 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     sizes = [check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
-    if isinstance(scale, str):
-        gains = {"lecun": 1.0, "he": 2.0**0.5}
-        if scale not in gains:
-            raise ValueError(f"`scale` must be 'lecun', 'he' or a float, got {scale!r}")
-        gain = gains[scale]
-    else:
-        gain = float(scale)
+    gain = init_gain(scale)
     # one flat draw for all layers, cut and reshaped: multi-dimensional random draws compile
     # several times slower on CPU, and a new set of layer shapes would compile anew
     shapes = [(d_out, d_in) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]

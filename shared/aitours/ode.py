@@ -17,7 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from aitours._checks import check_int, check_positive
+from aitours._checks import check_int
+from aitours.nn import init_gain
 
 
 def _check(v, n_steps, t0, t1):
@@ -161,15 +162,7 @@ def init_resnet(key: jax.Array, depth: int, sizes, *, scale: str | float = "lecu
     sizes = tuple(check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
-    if isinstance(scale, str):
-        gains = {"lecun": 1.0, "he": 2.0**0.5}
-        if scale not in gains:
-            raise ValueError(f"`scale` must be 'lecun', 'he' or a float, got {scale!r}")
-        gain = gains[scale]
-    else:
-        check_positive(scale, "scale")
-        gain = float(scale)
-    return _init_resnet(key, depth, sizes, gain, bool(zero_last))
+    return _init_resnet(key, depth, sizes, init_gain(scale), bool(zero_last))
 
 
 def resnet(v: Callable, layer_params, x0, *, t1: float = 1.0,
