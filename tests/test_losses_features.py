@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aitours.features import legendre_features, polynomial_features
-from aitours.losses import least_squares, logistic, logistic_per_sample, risk_curve
+from aitours.losses import least_squares, logistic, logistic_per_sample, risk_curve, softplus
 
 
 def test_least_squares_value():
@@ -66,3 +66,13 @@ def test_legendre_features_closed_forms():
     np.testing.assert_allclose(P[:, 2], (3 * x**2 - 1) / 2, atol=1e-6)
     np.testing.assert_allclose(P[:, 3], (5 * x**3 - 3 * x) / 2, atol=1e-6)
     assert legendre_features(x, 0).shape == (7, 1)
+
+
+def test_softplus_values_and_derivative_match_jax():
+    u = jnp.array([-1e4, -80.0, -3.0, -1e-3, 0.0, 1e-3, 3.0, 80.0, 1e4])
+    np.testing.assert_allclose(softplus(u), jax.nn.softplus(u), rtol=1e-6, atol=0)
+    g = jax.vmap(jax.grad(softplus))(u)
+    np.testing.assert_allclose(g, jax.nn.sigmoid(u), rtol=1e-6, atol=0)
+    assert float(jax.grad(softplus)(0.0)) == 0.5  # not 0: SGD from theta = 0 must move
+    assert np.all(np.isfinite(np.asarray(g)))
+    assert float(softplus(jnp.inf)) == np.inf and float(softplus(-jnp.inf)) == 0.0

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aitours.optim import gradient_descent, sgd
+from aitours.optim import _sgd, draw_indices, gradient_descent, sgd
 
 
 def quad_grad(theta):
@@ -106,3 +106,36 @@ def test_sgd_bad_input(kwargs, err, match):
     with pytest.raises(err, match=match):
         sgd(grad_i, args["x0"], args["data"], args["n_steps"], args["tau"], jax.random.PRNGKey(0),
             every=args["every"], n_runs=kwargs.get("n_runs"))
+
+
+def test_draw_indices_range_shape_and_uniformity():
+    idx = draw_indices(jax.random.PRNGKey(3), (4, 50_000), 7)
+    assert idx.shape == (4, 50_000) and idx.dtype == jnp.int32
+    assert int(idx.min()) == 0 and int(idx.max()) == 6
+    counts = np.bincount(np.asarray(idx).ravel(), minlength=7)
+    # 200 000 draws: each count is 28 571 ± 157 (one std); 6 std leaves no room for a biased draw
+    np.testing.assert_allclose(counts, 200_000 / 7, atol=6 * np.sqrt(200_000 / 7))
+    np.testing.assert_array_equal(idx, draw_indices(jax.random.PRNGKey(3), (4, 50_000), 7))
+    assert draw_indices(jax.random.PRNGKey(0), (5,), 1).tolist() == [0] * 5
+
+
+@pytest.mark.parametrize("n, shape, err, match", [
+    (0, (3,), ValueError, "`n` must be >= 1"),
+    (2**31, (3,), ValueError, "`n` must be < 2\\*\\*31"),
+    (2.5, (3,), TypeError, "`n` must be an integer"),
+    (4, (-1,), ValueError, "`shape` must be >= 0"),
+])
+def test_draw_indices_bad_input(n, shape, err, match):
+    with pytest.raises(err, match=match):
+        draw_indices(jax.random.PRNGKey(0), shape, n)
+
+
+def test_sgd_sequential_and_vmapped_runs_agree():
+    # CPU runs go one after the other (lax.map), accelerators vmap them: the same numbers
+    args = (grad_i, None, jnp.float32(0.05), jnp.zeros(3), DATA, 200, 20, jax.random.PRNGKey(4), 3)
+    seq = _sgd(*args, sequential=True)
+    vec = _sgd(*args, sequential=False)
+    assert seq.shape == (3, 11, 3)
+    np.testing.assert_allclose(seq, vec, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(seq, sgd(grad_i, jnp.zeros(3), DATA, 200, 0.05,
+                                           jax.random.PRNGKey(4), every=20, n_runs=3))

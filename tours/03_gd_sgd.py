@@ -177,9 +177,9 @@ interact(show_trajectory, tau=FloatSlider(value=1.0, min=0.1, max=2.2, step=0.05
 # $\tau_\ell = \tau/\ell$ (and $\tau\mu > 1$) the mean squared error decays like $1/\ell$. We count
 # $\ell$ from $\ell_0$, i.e. $\tau_\ell = \tau/(\ell_0+\ell)$, which only tames the first steps.
 #
-# The helper `sgd` runs the whole loop as one compiled `lax.scan`, several independent runs at
-# once with `vmap`; the curves below are computed afterwards from the saved iterates in one
-# batched product.
+# The helper `sgd` runs the whole loop as one compiled `lax.scan`, and many independent runs in
+# the same compiled program (32 here, so that their mean error is a smooth curve); the curves
+# below are computed afterwards from the saved iterates in one batched product.
 
 # %%
 n, d_sgd = 1000, 10
@@ -199,7 +199,7 @@ def grad_i(theta, sample):
     return (x_i @ theta - y_i) * x_i
 
 
-n_runs, epochs, every = 8, 30, 100
+n_runs, epochs, every = 32, 30, 100
 n_steps = epochs * n
 tau0, l0 = 2.0 / mu_s, 2.0 * d_sgd / mu_s
 t0 = time.perf_counter()

@@ -3,8 +3,8 @@
 One idea per module, small pure functions over JAX arrays and pytrees:
 
 - :mod:`aitours.data`     synthetic data sets with a fixed ``jax.random`` key
-- :mod:`aitours.losses`   empirical risks (least squares, logistic)
-- :mod:`aitours.optim`    gradient descent and SGD loops (``lax.scan``, ``vmap`` over runs)
+- :mod:`aitours.losses`   empirical risks (least squares, logistic) and risk curves
+- :mod:`aitours.optim`    gradient descent and SGD loops (``lax.scan``, many runs at once)
 - :mod:`aitours.nn`       multi-layer perceptrons over a list of ``(W, b)`` pytrees
 - :mod:`aitours.train`    a jitted optax training loop with a progress bar
 - :mod:`aitours.rates`    convergence rates and log-log slopes
