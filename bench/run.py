@@ -59,6 +59,8 @@ def bench_sgd(processes: int, repeats: int) -> dict:
     out["speedup_cold"] = np_["cold_s"] / ai["cold_s"]
     out["speedup_warm"] = (np_["warm_s"] / ai["warm_s"]) if ai["warm_s"] else None
     out["final_loss_gap"] = abs(np_["final_loss"] - ai["final_loss"])
+    # issue #8's target: the helper at least 5x faster than the numpy loop cold, same final loss
+    out["target_met"] = bool(out["speedup_cold"] >= 5 and out["final_loss_gap"] <= 1e-3)
     return out
 
 
@@ -114,6 +116,7 @@ def main() -> int:
         print(f"{side:<22}{r['cold_s']:>9.2f}{r['warm_s']:>9.2f}{r['final_loss']:>12.5f}")
     print(f"{'speed-up numpy/aitours':<22}{s['speedup_cold']:>8.1f}x{s['speedup_warm']:>8.1f}x"
           f"   |loss gap| {s['final_loss_gap']:.1e}")
+    print(f"target (>= 5x cold, loss gap <= 1e-3): {'met' if s['target_met'] else 'MISSED'}")
 
     f = report["flops"] = bench_flops()
     print(f"\nXLA flop counts, {f['mlp']}")

@@ -30,24 +30,28 @@ def make_data(seed: int = 0):
     return X, y
 
 
-def numpy_sgd(X, y, seed: int):
-    """One run as such tours write it: one Python iteration per step, the loss every EVERY."""
+def numpy_sgd(X, y, seed: int, steps: int = STEPS, every: int = EVERY, indices=None):
+    """One run as such tours write it: one Python iteration per step, the loss every `every`.
+
+    ``indices`` (steps,), optional: the samples to visit instead of drawing them (the tests feed
+    the helper's own draws, so that both sides must print the same curve)."""
     rng = np.random.default_rng(seed)
     n, d = X.shape
     w = np.zeros(d)
     losses = []
-    for ell in range(STEPS):
-        if ell % EVERY == 0:
+    for ell in range(steps):
+        if ell % every == 0:
             losses.append(np.mean(np.log1p(np.exp(-y * (X @ w)))))
-        i = rng.integers(n)
+        i = rng.integers(n) if indices is None else indices[ell]
         tau = TAU0 / (1 + ell / L0)
         w = w + tau * y[i] * X[i] / (1 + np.exp(y[i] * (X[i] @ w)))
     losses.append(np.mean(np.log1p(np.exp(-y * (X @ w)))))
     return np.array(losses)
 
 
-def run_numpy(X, y):
-    return np.stack([numpy_sgd(X, y, seed) for seed in range(RUNS)])
+def run_numpy(X, y, runs: int = RUNS, steps: int = STEPS, every: int = EVERY):
+    """(runs, steps // every + 1) training losses, the runs one after the other."""
+    return np.stack([numpy_sgd(X, y, seed, steps, every) for seed in range(runs)])
 
 
 def _grad_sample(w, sample):
@@ -64,9 +68,9 @@ def _schedule(l):
     return TAU0 / (1 + (l - 1) / L0)
 
 
-def run_aitours(X, y):
-    """The project's helpers: `sgd` (one compiled scan, 5 runs vmapped), then every saved
-    iterate's full loss in one batched product (`risk_curve`)."""
+def run_aitours(X, y, runs: int = RUNS, steps: int = STEPS, every: int = EVERY):
+    """The project's helpers: `sgd` (one compiled program for all runs), then every saved
+    iterate's full loss in chunked batched products (`risk_curve`); same shape as `run_numpy`."""
     import jax
     import jax.numpy as jnp
 
@@ -74,8 +78,8 @@ def run_aitours(X, y):
     from aitours.optim import sgd
 
     Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
-    iterates = sgd(_grad_sample, jnp.zeros(D), (Xj, yj), STEPS, _schedule,
-                   jax.random.PRNGKey(0), every=EVERY, n_runs=RUNS)
+    iterates = sgd(_grad_sample, jnp.zeros(X.shape[1]), (Xj, yj), steps, _schedule,
+                   jax.random.PRNGKey(0), every=every, n_runs=runs)
     return np.asarray(risk_curve(logistic, iterates, Xj, yj))
 
 
