@@ -58,9 +58,9 @@ def bench_sgd(processes: int, repeats: int) -> dict:
                      "warm_s": statistics.median(warm) if warm else None,
                      "final_loss": rs[0]["final_loss"]}
     pairs = list(zip(runs["numpy"], runs["aitours"], strict=True))
-    out["speedup_cold"] = statistics.median(a["seconds"][0] / b["seconds"][0] for a, b in pairs)
-    out["speedup_cold_range"] = [min(a["seconds"][0] / b["seconds"][0] for a, b in pairs),
-                                 max(a["seconds"][0] / b["seconds"][0] for a, b in pairs)]
+    cold_ratios = [a["seconds"][0] / b["seconds"][0] for a, b in pairs]
+    out["speedup_cold"] = statistics.median(cold_ratios)
+    out["speedup_cold_range"] = [min(cold_ratios), max(cold_ratios)]
     out["speedup_warm"] = (statistics.median(statistics.median(a["seconds"][1:])
                                              / statistics.median(b["seconds"][1:])
                                              for a, b in pairs) if repeats > 1 else None)
