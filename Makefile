@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NBVAL_TIMEOUT ?= 300
 TOURS ?=
+JOBS ?= 1
 
 .PHONY: help env tours bench test lint unit nbval e2e sync badges lock lab clean distclean
 
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml requirements.lock
 env: $(STAMP)
 
 tours: $(STAMP)
-	$(BIN)/python tools/run_tours.py $(TOURS)
+	$(BIN)/python tools/run_tours.py --jobs $(JOBS) $(TOURS)
 
 # A benchmark, not a test: tours cold, the SGD peer experiment, flop counts -> build/bench.json
 bench: $(STAMP)

@@ -1,30 +1,51 @@
-"""Execute every tour headless into build/: executed notebook, HTML page, timing table.
+"""Execute the tours (or any notebooks) headless into build/: executed notebook, offline HTML page,
+timing table, gallery.
 
-Usage: ``python tools/run_tours.py [NAME ...]`` (default: all tours). The sources in ``tours/``
-are never written: the executed copies go to ``build/NAME.ipynb`` and ``build/NAME.html``, and
-the table (tour, wall seconds, claims checked, status) to ``build/timings.json``, and a
-gallery ``build/index.html`` (a card per tour: first figure, time, claims) that opens without a
-server. Each tour runs in a fresh kernel whose working directory is ``build/run/`` (so a tour
-may not rely on files beside it). Exit status 1 if any tour failed.
+Usage::
+
+    python tools/run_tours.py [NAME ...] [--jobs N] [--timeout S]   # tours/NAME.ipynb, default all
+    python tools/run_tours.py --notebook PATH [PATH ...]            # any notebooks
+
+Every notebook runs in a fresh kernel through the project's executor (``tools/executor.py``),
+working directory ``build/run/``. The sources are never written: the executed copy goes to
+``build/NAME.ipynb`` (with nbclient's cell timing metadata) and a page to ``build/NAME.html`` that
+works offline (MathJax from a local copy, widget views shown as their last output, no CDN).
+The table (name, seconds, claims, largest gap between two cells, status) is printed and, for
+tours, written to ``build/timings.json`` with a gallery ``build/index.html``.
+
+A notebook fails (exit status 1) if a cell raises, if a cell runs past the per-cell timeout
+(default 120 s), or if some cell started more than 10 s after the previous one replied (status
+STALLED: the executor was waiting, not the notebook).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
+import copy
 import html
 import json
 import os
 import platform
+import re
+import shutil
 import sys
-import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
-from tourmeta import ROOT, claim_texts, count_asserts, tour_sources
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.executor import execute  # noqa: E402
+from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
 
 BUILD = ROOT / "build"
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)")
 
 
 def first_figure(nb) -> bytes | None:
@@ -42,31 +63,77 @@ def title_of(nb) -> str:
     return first.lstrip("# ").strip()
 
 
-def run_one(name: str, timeout: int = 600) -> dict:
-    nb = nbformat.read(ROOT / "tours" / f"{name}.ipynb", as_version=4)
-    claims = count_asserts([c.source for c in nb.cells if c.cell_type == "code"])
+def local_mathjax() -> None:
+    """Copy MathJax 2.7 (shipped by the pinned package jupyter-server-mathjax) to build/mathjax."""
+    target = BUILD / "mathjax"
+    if not (target / "MathJax.js").exists():
+        import jupyter_server_mathjax
+
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", target,
+                        dirs_exist_ok=True)
+
+
+def widget_outputs(state: dict, model_id: str) -> list:
+    """The outputs held by the Output widgets inside widget ``model_id`` (children included)."""
+    model = state.get(model_id, {}).get("state", {})
+    outputs = list(model.get("outputs", []))
+    for child in model.get("children", []):
+        outputs += widget_outputs(state, str(child).removeprefix("IPY_MODEL_"))
+    return outputs
+
+
+def static_copy(nb):
+    """A copy of an executed notebook for a page without JavaScript: each widget view replaced
+    by the last outputs of its Output widgets (a slider's figure at its final value), the widget
+    state dropped, the Colab badge image made a text link."""
+    nb = copy.deepcopy(nb)
+    state = nb.metadata.pop("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = BADGE_RE.sub(r"[Open this tour in Colab](\1)", cell.source)
+        outputs = []
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view is None:
+                outputs.append(out)
+                continue
+            shown = widget_outputs(state, view["model_id"])
+            outputs += shown or [nbformat.v4.new_output(
+                "display_data", data={"text/plain": "(interactive widget: run the notebook)"})]
+        if cell.cell_type == "code":
+            cell.outputs = outputs
+    return nb
+
+
+def offline_page(nb) -> str:
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                            mathjax_url=MATHJAX_URL)
+    page, _ = exporter.from_notebook_node(static_copy(nb))
+    return page
+
+
+def run_notebook(path: Path, timeout: int = 120) -> dict:
+    """Execute notebook ``path`` into build/: the row of the timing table."""
+    nb = nbformat.read(path, as_version=4)
+    name = path.stem
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    kinds = assert_kinds(code)
     workdir = BUILD / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
-    status, error = "ok", None
-    t0 = time.perf_counter()
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        status = "FAILED"
-        error = str(exc).strip().splitlines()[-1][:300]
-    seconds = time.perf_counter() - t0
+    result = execute(nb, cwd=str(workdir), timeout=timeout)
     nbformat.write(nb, BUILD / f"{name}.ipynb")
-    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    (BUILD / f"{name}.html").write_text(page, encoding="utf-8")
+    (BUILD / f"{name}.html").write_text(offline_page(nb), encoding="utf-8")
     png = first_figure(nb)
     if png:
         (BUILD / "thumbs").mkdir(exist_ok=True)
         (BUILD / "thumbs" / f"{name}.png").write_bytes(png)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    return {"tour": name, "title": title_of(nb), "seconds": round(seconds, 1), "claims": claims,
-            "claim_texts": claim_texts(code), "status": status, "error": error,
+    return {"tour": name, "title": title_of(nb), "seconds": round(result["seconds"], 1),
+            "claims": sum(k == "claim" for k, _, _ in kinds),
+            "sanity": sum(k == "sanity" for k, _, _ in kinds),
+            "claim_texts": [src for k, _, src in kinds if k == "claim"],
+            "max_gap": result["max_gap"], "max_gap_cell": result["max_gap_cell"],
+            "status": result["status"], "error": result["error"],
             "thumbnail": f"thumbs/{name}.png" if png else None}
 
 
@@ -111,39 +178,72 @@ Click a figure to read the executed tour.</p>
     (BUILD / "index.html").write_text(page, encoding="utf-8")
 
 
-def main(names: list[str]) -> int:
+def print_row(row: dict) -> None:
+    print(f"{row['tour']:<28}{row['seconds']:>9.1f}{row['claims']:>8}{row['max_gap']:>9.2f}  "
+          f"{row['status']}", flush=True)
+    if row["error"]:
+        print(f"    {row['error']}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="tours to run (tours/NAME.ipynb); default all")
+    parser.add_argument("--notebook", nargs="+", type=Path, default=[],
+                        help="run these notebooks instead (any path)")
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="notebooks run at once")
+    parser.add_argument("--timeout", type=int, default=120, help="per-cell timeout, seconds")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.notebook and args.names:
+        parser.error("give tour names or --notebook paths, not both")
+    paths = args.notebook or [ROOT / "tours" / f"{n}.ipynb" for n in
+                              (args.names or [p.stem for p in tour_sources()])]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
     BUILD.mkdir(exist_ok=True)
-    names = names or [p.stem for p in tour_sources()]
+    local_mathjax()
+    print(f"{'notebook':<28}{'seconds':>9}{'claims':>8}{'max gap':>9}  status", flush=True)
     rows = []
-    print(f"{'tour':<28}{'seconds':>9}{'claims':>8}  status", flush=True)
-    for name in names:
-        row = run_one(name)
-        rows.append(row)
-        print(f"{row['tour']:<28}{row['seconds']:>9.1f}{row['claims']:>8}  {row['status']}",
-              flush=True)
-        if row["error"]:
-            print(f"    {row['error']}", flush=True)
+    if args.jobs == 1:
+        for path in paths:
+            rows.append(run_notebook(path, args.timeout))
+            print_row(rows[-1])
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for row in pool.map(run_notebook, paths, [args.timeout] * len(paths)):
+                rows.append(row)
+                print_row(row)
     total = sum(r["seconds"] for r in rows)
-    print(f"{'total':<28}{total:>9.1f}{sum(r['claims'] for r in rows):>8}")
+    print(f"{'total':<28}{total:>9.1f}{sum(r['claims'] for r in rows):>8}"
+          f"{max(r['max_gap'] for r in rows):>9.2f}")
     all_ok = all(r["status"] == "ok" for r in rows)
-    # a partial run (`make tours TOURS=...`) keeps the other tours' latest rows
+    if not args.notebook:
+        write_timings(rows)
+    print("wrote build/<name>.ipynb and .html" +
+          ("" if args.notebook else ", build/timings.json and build/index.html"))
+    return 0 if all_ok else 1
+
+
+def write_timings(rows: list[dict]) -> None:
+    """build/timings.json and the gallery; a partial run keeps the other tours' latest rows."""
     previous = BUILD / "timings.json"
     if previous.exists():
         ran = {r["tour"] for r in rows}
         known = {p.stem for p in tour_sources()}
         kept = [r for r in json.loads(previous.read_text())["tours"]
-                if r["tour"] not in ran and r["tour"] in known and "claim_texts" in r
+                if r["tour"] not in ran and r["tour"] in known and "max_gap" in r
                 and (BUILD / f"{r['tour']}.html").exists()]
         order = [p.stem for p in tour_sources()]
         rows = sorted(rows + kept, key=lambda r: order.index(r["tour"]))
     report = {"machine": f"{platform.machine()}, {platform.python_version()}",
               "cpus": os.cpu_count(), "tours": rows,
-              "total_seconds": round(sum(r["seconds"] for r in rows), 1)}
+              "total_seconds": round(sum(r["seconds"] for r in rows), 1),
+              "max_gap": max(r["max_gap"] for r in rows)}
     (BUILD / "timings.json").write_text(json.dumps(report, indent=2))
     write_gallery(rows)
-    print("wrote build/timings.json, build/index.html and build/<tour>.ipynb/.html")
-    return 0 if all_ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -64,3 +64,31 @@ def claim_texts(code_cells: list[str]) -> list[str]:
 def count_asserts(code_cells: list[str]) -> int:
     """Number of ``assert`` statements in a tour's code cells: its checked claims."""
     return len(claim_texts(code_cells))
+
+
+def _message(node: ast.Assert) -> str | None:
+    """The literal message of an ``assert`` (plain or f-string prefix), if it has one."""
+    msg = node.msg
+    if isinstance(msg, ast.Constant) and isinstance(msg.value, str):
+        return msg.value
+    if isinstance(msg, ast.JoinedStr) and msg.values and isinstance(msg.values[0], ast.Constant):
+        return "".join(v.value for v in msg.values if isinstance(v, ast.Constant))
+    return None
+
+
+def assert_kinds(code_cells: list[str]) -> list[tuple[str, str | None, str]]:
+    """``[(kind, message, source)]`` for every ``assert`` of a tour's code cells, in order.
+
+    ``kind`` is ``"claim"`` (message ``"claim: …"``), ``"sanity"`` (``"sanity: …"``, true by
+    construction) or ``"unlabelled"`` (see docs/CONVENTIONS.md).
+    """
+    found = []
+    for src in code_cells:
+        code = "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Assert):
+                msg = _message(node)
+                kind = next((k for k in ("claim", "sanity") if (msg or "").startswith(k + ":")),
+                            "unlabelled")
+                found.append((kind, msg, " ".join(ast.get_source_segment(code, node).split())))
+    return found

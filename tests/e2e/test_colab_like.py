@@ -48,23 +48,13 @@ def test_tour_runs_like_on_colab(colab_python, py, tmp_path):
     notebook = tmp_path / py.with_suffix(".ipynb").name
     notebook.write_bytes(py.with_suffix(".ipynb").read_bytes())
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
+    # the project's executor (it needs only nbclient and nbformat), run by the Colab-like
+    # interpreter: a fresh kernel of that venv, the notebook's own directory (outside the
+    # repository) as working directory; it fails on an error, a cell timeout or a stall
     run = subprocess.run(
-        [colab_python, "-c", EXECUTE, str(notebook)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=900)
+        [colab_python, str(ROOT / "tools" / "executor.py"), str(notebook), "--timeout", "300"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-
-
-# Executed by the Colab-like interpreter: run the notebook in a fresh kernel of that venv, with
-# the notebook's own directory (outside the repository) as working directory.
-EXECUTE = """
-import sys, nbformat
-from nbclient import NotebookClient
-path = sys.argv[1]
-nb = nbformat.read(path, as_version=4)
-NotebookClient(nb, timeout=600, kernel_name="python3",
-               resources={"metadata": {"path": "."}}).execute()
-print("executed", path)
-"""
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
