@@ -9,12 +9,15 @@ NBVAL_TIMEOUT ?= 300
 TOURS ?=
 JOBS ?= 1
 
-.PHONY: help env tours bench test lint unit nbval e2e sync badges lock lab clean distclean
+.PHONY: help env tours bench controls exercises test lint unit nbval e2e sync badges lock lab \
+	clean distclean
 
 help:
 	@echo "make tours   execute every tour into build/ (notebooks, HTML, timings table)"
 	@echo "make test    lint, pairing check, unit tests, nbval on every tour"
 	@echo "make bench   tours' cold times, SGD vs a numpy loop, flop counts -> build/bench.json"
+	@echo "make controls  every tour under its negative controls -> build/controls.json"
+	@echo "make exercises regenerate exercises/*.ipynb (student versions) from tours/*.py"
 	@echo "make e2e     JupyterLab in a real browser + a Colab-like clean install"
 	@echo "make lab     open JupyterLab on tours/"
 	@echo "make sync    regenerate tours/*.ipynb from tours/*.py (the source of truth)"
@@ -35,12 +38,21 @@ tours: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Negative controls: every claim must be killed by one (docs/CONVENTIONS.md); two runs at a time.
+CONTROLS_JOBS ?= 2
+controls: $(STAMP)
+	$(BIN)/python tools/controls.py --jobs $(CONTROLS_JOBS) $(TOURS)
+
+exercises: $(STAMP)
+	$(BIN)/python tools/exercises.py
+
 test: lint unit nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/badges.py --check
 	$(BIN)/python tools/sync_tours.py --check
+	$(BIN)/python tools/exercises.py --check
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)

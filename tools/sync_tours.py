@@ -16,7 +16,11 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from tourmeta import tour_sources
+
+try:
+    from tools.tourmeta import tour_sources
+except ModuleNotFoundError:  # run as a script: its folder tools/ is on sys.path
+    from tourmeta import tour_sources
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -30,6 +34,8 @@ def notebook_from_source(py: Path) -> nbformat.NotebookNode:
         cell.id = hashlib.sha1(f"{i}:{cell.source}".encode()).hexdigest()[:8]
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if "### BEGIN SOLUTION" in cell.source:  # an exercise: collapsed, try first
+                cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     return nb
 
 
@@ -42,7 +48,8 @@ def problems(py: Path) -> list[str]:
     have = nbformat.read(ipynb, as_version=4)
     out = []
     def cells(nb):
-        return [(c.cell_type, c.source) for c in nb.cells]
+        return [(c.cell_type, c.source, c.metadata.get("jupyter", {}).get("source_hidden"))
+                for c in nb.cells]
 
     if cells(want) != cells(have):
         out.append(f"{ipynb.name} cells differ from {py.name}")

@@ -28,11 +28,12 @@ def tour_sources() -> list[Path]:
     return sorted(p for p in TOURS.glob("[0-9][0-9]_*.py"))
 
 
-def colab_badge(name: str) -> str:
-    """Markdown of the "Open in Colab" badge for tour ``name`` (e.g. ``"02_erm"``)."""
+def colab_badge(name: str, folder: str = "tours") -> str:
+    """Markdown of the "Open in Colab" badge for notebook ``folder/name.ipynb`` (e.g. tour
+    ``"02_erm"``; ``folder="exercises"`` for its student version)."""
     slug = repo_url().removeprefix("https://github.com/")
     return ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"(https://colab.research.google.com/github/{slug}/blob/main/tours/{name}.ipynb)")
+            f"(https://colab.research.google.com/github/{slug}/blob/main/{folder}/{name}.ipynb)")
 
 
 def install_target() -> str:

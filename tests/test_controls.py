@@ -1,0 +1,49 @@
+"""The negative-control harness (tools/controls.py) on a tiny notebook: one real claim, which the
+control kills, and one vacuous claim, which survives every control and is reported as such."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from tools import controls
+
+
+def tiny_notebook(path):
+    params = nbformat.v4.new_code_cell("N = 10")
+    params.metadata["tags"] = ["parameters"]
+    declared = nbformat.v4.new_code_cell(
+        'CONTROLS = {"empty": {"set": {"N": 0}, "kills": ["the sum is positive"]},\n'
+        '            "crash": {"set": {"N": "ten"}, "kills": []}}')
+    declared.metadata["tags"] = ["controls"]
+    cells = [nbformat.v4.new_markdown_cell("# 0. Tiny"), params, declared,
+             nbformat.v4.new_code_cell("total = sum(range(N))\n"
+                                       "assert total > 0, 'claim: the sum is positive'\n"
+                                       "assert len(str(N)) >= 1, 'claim: N has digits'\n"
+                                       "assert total == total, 'sanity: equality'")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+
+
+def test_harness_reports_the_vacuous_claim_as_surviving(tmp_path):
+    path, out = tmp_path / "tiny.ipynb", tmp_path / "controls.json"
+    tiny_notebook(path)
+    status = controls.main(["--notebook", str(path), "--jobs", "1", "--out", str(out)])
+    report = json.loads(out.read_text())
+    killed = {c["claim"]: c["killed_by"] for c in report["claims"]}
+    assert killed == {"claim: the sum is positive": ["empty"], "claim: N has digits": []}
+    assert report["sanity"] == [{"tour": "tiny", "check": "sanity: equality"}]
+    runs = {r["control"]: r for r in report["controls"]}
+    # both claims of the cell were evaluated although the first one failed
+    assert runs["empty"]["evaluated"] == 2 and runs["empty"]["crashes"] == []
+    # a control that crashes the notebook kills nothing, and its crash is reported
+    assert runs["crash"]["killed"] == [] and "TypeError" in runs["crash"]["crashes"][0]
+    assert status == 1, "a surviving claim fails the run"
+
+
+def test_controls_cell_is_checked():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('CONTROLS = {"x": {"N": 0}}')])
+    nb.cells[0].metadata["tags"] = ["controls"]
+    with pytest.raises(ValueError, match="control 'x'"):
+        controls.declared_controls(nb)

@@ -1,0 +1,205 @@
+"""Negative controls: can every checked claim fail?
+
+Usage::
+
+    python tools/controls.py [NAME ...] [--jobs 2]      # tours (default all) -> build/controls.json
+    python tools/controls.py --notebook PATH [...]      # any notebooks following the convention
+
+Each tour declares, in a cell tagged ``controls``, a literal dict ``CONTROLS`` of named parameter
+overrides, each removing what some claims are about (docs/CONVENTIONS.md). For every control the
+tour is executed by the project's executor (``tools/executor.py``) with the overrides in a cell
+inserted after the ``parameters`` cell, every cell running. Claims (``assert …, "claim: …"``) are
+recorded instead of raised (an IPython AST transformer rewrites them), so every claim of a cell
+is evaluated even after one fails; any other exception is a crash, recorded with its cell, and
+the claims it prevented are not killed. A control kills a claim when that claim evaluated false.
+
+The table printed and ``build/controls.json`` give, for each claim, the controls that killed it;
+for each control, what it was declared to kill and what it did kill. Exit status 1 if some claim
+survived every control, or a control missed a claim it was declared to kill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.executor import execute  # noqa: E402
+from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
+
+BUILD = ROOT / "build"
+MARK = "__AITOURS_CONTROLS__"
+
+# Injected first: claims are recorded, not raised (sanity checks and plain asserts unchanged).
+RECORDER = r'''
+import ast as _ast
+
+_CLAIMS = []
+
+
+def _record_claim(ok, message):
+    _CLAIMS.append((message, bool(ok)))
+
+
+class _ClaimRecorder(_ast.NodeTransformer):
+    def visit_Assert(self, node):
+        msg = node.msg
+        if isinstance(msg, _ast.JoinedStr):  # identity: the literal parts, as tourmeta reads it
+            msg = _ast.Constant("".join(v.value for v in msg.values
+                                        if isinstance(v, _ast.Constant)))
+        if not (isinstance(msg, _ast.Constant) and str(msg.value).startswith("claim:")):
+            return node
+        call = _ast.Call(_ast.Name("_record_claim", _ast.Load()), [node.test, msg], [])
+        return _ast.copy_location(_ast.Expr(call), node)
+
+
+get_ipython().ast_transformers.append(_ClaimRecorder())
+'''
+REPORT = f'import json as _json\nprint("{MARK}" + _json.dumps(_CLAIMS))'
+
+
+def tagged_cell(nb, tag: str) -> int | None:
+    """Index of the first cell carrying ``tag``, or None."""
+    return next((i for i, c in enumerate(nb.cells) if tag in c.metadata.get("tags", [])), None)
+
+
+def declared_controls(nb) -> dict:
+    """The tour's ``CONTROLS`` dict (from its ``controls`` cell), checked for shape."""
+    i = tagged_cell(nb, "controls")
+    if i is None:
+        return {}
+    tree = ast.parse(nb.cells[i].source)
+    values = [node.value for node in tree.body if isinstance(node, ast.Assign)
+              and [getattr(t, "id", None) for t in node.targets] == ["CONTROLS"]]
+    if len(values) != 1:
+        raise ValueError("the `controls` cell must assign one literal dict `CONTROLS`")
+    controls = ast.literal_eval(values[0])
+    for name, spec in controls.items():
+        if not (isinstance(spec, dict) and isinstance(spec.get("set"), dict)
+                and isinstance(spec.get("kills"), list)):
+            raise ValueError(f"control {name!r}: expected {{'set': {{...}}, 'kills': [...]}}")
+    return controls
+
+
+def notebook_under_control(nb, overrides: dict):
+    """A copy of ``nb`` that records its claims, with ``overrides`` after its parameters cell."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    i = tagged_cell(nb, "parameters")
+    if overrides:
+        if i is None:
+            raise ValueError("overrides need a cell tagged `parameters`")
+        lines = [f"{name} = {value!r}" for name, value in overrides.items()]
+        cell = nbformat.v4.new_code_cell("\n".join(lines))
+        cell.metadata["tags"] = ["injected-parameters"]
+        nb.cells.insert(i + 1, cell)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(RECORDER))
+    nb.cells.append(nbformat.v4.new_code_cell(REPORT))
+    return nb
+
+
+def crashes(nb) -> list[str]:
+    """``"Error: message (in: first line of the cell)"`` for each cell that raised: with claims
+    recorded, not raised, any error is a crash."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                found.append(f"{out['ename']}: {out['evalue']} (in: {first})"[:300])
+    return found
+
+
+def recorded_claims(nb) -> list[tuple[str, bool]]:
+    for out in nb.cells[-1].get("outputs", []):
+        text = out.get("text", "")
+        if MARK in text:
+            return [tuple(x) for x in json.loads(text.split(MARK, 1)[1])]
+    return []
+
+
+def run_control(path: Path, name: str, spec: dict, timeout: int) -> dict:
+    """Execute notebook ``path`` under one control: the claims it killed, and any crash."""
+    nb = notebook_under_control(nbformat.read(path, as_version=4), spec["set"])
+    result = execute(nb, cwd=str(BUILD / "run"), timeout=timeout, allow_errors=True)
+    evaluated = recorded_claims(nb)
+    killed = sorted({m for m, ok in evaluated if not ok})
+    missed = [k for k in spec["kills"] if not any(k in m for m in killed)]
+    return {"tour": path.stem, "control": name, "set": spec["set"], "kills": spec["kills"],
+            "killed": killed, "missed": missed, "evaluated": len(evaluated),
+            "crashes": crashes(nb), "status": result["status"],
+            "seconds": result["seconds"]}
+
+
+def identity(message: str | None) -> str:
+    return re.sub(r"\s+", " ", message or "").strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="tours (tours/NAME.ipynb); default all")
+    parser.add_argument("--notebook", nargs="+", type=Path, default=[])
+    parser.add_argument("--jobs", "-j", type=int, default=2, help="runs at once")
+    parser.add_argument("--timeout", type=int, default=180, help="per-cell timeout, seconds")
+    parser.add_argument("--out", type=Path, default=BUILD / "controls.json")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    paths = args.notebook or [ROOT / "tours" / f"{n}.ipynb" for n in
+                              (args.names or [p.stem for p in tour_sources()])]
+    (BUILD / "run").mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    claims, sanity, jobs = [], [], []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        for kind, msg, _ in assert_kinds([c.source for c in nb.cells if c.cell_type == "code"]):
+            if kind == "claim":
+                claims.append({"tour": path.stem, "claim": identity(msg), "killed_by": []})
+            elif kind == "sanity":
+                sanity.append({"tour": path.stem, "check": identity(msg)})
+        for name, spec in declared_controls(nb).items():
+            jobs.append((path, name, spec))
+    print(f"{len(jobs)} control runs over {len(paths)} notebooks, {args.jobs} at a time",
+          flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_control, path, name, spec, args.timeout)
+                   for path, name, spec in jobs]
+        runs = [f.result() for f in futures]
+    for run in runs:
+        print(f"  {run['tour']:<24} {run['control']:<24} killed {len(run['killed'])}"
+              f"/{run['evaluated']} claims in {run['seconds']:.0f} s"
+              + (f", MISSED {run['missed']}" if run["missed"] else "")
+              + (f", crashed: {run['crashes'][0]}" if run["crashes"] else ""), flush=True)
+        for claim in claims:
+            if claim["tour"] == run["tour"] and claim["claim"] in map(identity, run["killed"]):
+                claim["killed_by"].append(run["control"])
+    seconds = round(time.perf_counter() - t0, 1)
+    report = {"claims": claims, "sanity": sanity, "controls": runs, "seconds": seconds}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"\n{'tour':<24}{'claims':>7}{'killed':>8}{'sanity':>8}{'controls':>10}")
+    for path in paths:
+        mine = [c for c in claims if c["tour"] == path.stem]
+        print(f"{path.stem:<24}{len(mine):>7}{sum(bool(c['killed_by']) for c in mine):>8}"
+              f"{sum(s['tour'] == path.stem for s in sanity):>8}"
+              f"{sum(r['tour'] == path.stem for r in runs):>10}")
+    survivors = [c for c in claims if not c["killed_by"]]
+    for c in survivors:
+        print(f"SURVIVES every control: {c['tour']}: {c['claim']}")
+    missed = [r for r in runs if r["missed"]]
+    print(f"{len(claims) - len(survivors)}/{len(claims)} claims killed by a control; "
+          f"{len(sanity)} sanity checks; {seconds:.0f} s; wrote {args.out}")
+    return 1 if survivors or missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
