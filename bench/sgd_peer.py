@@ -63,9 +63,9 @@ def _grad_sample(w, sample):
     return jax.grad(logistic_per_sample)(w, *sample)
 
 
-def _schedule(l):
-    # the same schedule as numpy's, with the helper's step index l = 1..STEPS (ell = l - 1)
-    return TAU0 / (1 + (l - 1) / L0)
+def _schedule(count):
+    # numpy's schedule: `sgd` counts its steps from 0 as numpy's loop does (optax's convention)
+    return TAU0 / (1 + count / L0)
 
 
 def run_aitours(X, y, runs: int = RUNS, steps: int = STEPS, every: int = EVERY):
@@ -79,7 +79,7 @@ def run_aitours(X, y, runs: int = RUNS, steps: int = STEPS, every: int = EVERY):
 
     Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
     iterates = sgd(_grad_sample, jnp.zeros(X.shape[1]), (Xj, yj), steps, _schedule,
-                   jax.random.PRNGKey(0), every=every, n_runs=runs)
+                   key=jax.random.PRNGKey(0), every=every, n_runs=runs)
     return np.asarray(risk_curve(logistic, iterates, Xj, yj))
 
 

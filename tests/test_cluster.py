@@ -72,7 +72,9 @@ def test_kmeans_plus_plus_picks_distinct_data_points():
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda: lloyd(jnp.zeros((5, 2)), jnp.zeros((2, 3))), ValueError, "`centers`"),
+    (lambda: lloyd(jnp.zeros((5, 2)), jnp.zeros((2, 3))), ValueError, "`centers0` in dimension 3"),
+    (lambda: assign(jnp.zeros((5, 2)), jnp.zeros((2, 3))), ValueError, "`centers` in dimension"),
+    (lambda: inertia(jnp.zeros((5, 2)), jnp.zeros((0, 2))), ValueError, "`centers` is empty"),
     (lambda: lloyd(jnp.zeros(5), jnp.zeros((2, 1))), ValueError, "`X`"),
     (lambda: lloyd(jnp.zeros((5, 2)), jnp.zeros((2, 2)), 0), ValueError, "`n_iter`"),
     (lambda: lloyd(jnp.zeros((2, 2)), jnp.zeros((3, 2))), ValueError, "`centers0`"),

@@ -61,8 +61,10 @@ def test_bad_input():
         gaussian_kernel(jnp.ones((2, 1)), sigma=0.0)
     with pytest.raises(ValueError, match="`X`"):
         gaussian_kernel(jnp.ones(3))
-    with pytest.raises(ValueError, match="same dimension"):
+    with pytest.raises(ValueError, match="`X` has points in dimension 3 but `Y` in dimension 2"):
         sq_distances(jnp.ones((2, 3)), jnp.ones((2, 2)))
+    with pytest.raises(ValueError, match="`Y` is empty"):
+        gaussian_kernel(jnp.ones((2, 3)), jnp.ones((0, 3)))
     with pytest.raises(ValueError, match="`D`"):
         rff_sample(jax.random.PRNGKey(0), 2, 0)
     with pytest.raises(TypeError, match="`d`"):

@@ -6,7 +6,7 @@ import pytest
 
 from aitours import enable_x64
 from aitours.nn import count_params, init_mlp, mlp
-from aitours.train import fit, minibatch
+from aitours.train import fit, make_step, minibatch
 
 KEY = jax.random.PRNGKey(0)
 
@@ -39,58 +39,120 @@ def test_init_mlp_bad_input():
         init_mlp(KEY, [3, 1], scale="xavier")
 
 
-def test_fit_full_batch_least_squares():
+def _ls_data():
     X = jax.random.normal(KEY, (64, 3))
-    y = X @ jnp.array([1.0, 2.0, -1.0])
+    return X, X @ jnp.array([1.0, 2.0, -1.0])
 
-    def loss(theta, data):
-        Xb, yb = data
-        return jnp.mean((Xb @ theta - yb) ** 2)
 
-    theta, losses = fit(loss, jnp.zeros(3), optax.sgd(0.1), 300, (X, y), chunk=64,
-                        progress=False)
+def ls_loss(theta, data, key):
+    Xb, yb = data
+    return jnp.mean((Xb @ theta - yb) ** 2)
+
+
+def test_fit_full_batch_least_squares():
+    theta, state, losses = fit(ls_loss, jnp.zeros(3), optax.sgd(0.1), 300, _ls_data(), key=KEY,
+                               chunk=64, progress=False)
     assert losses.shape == (300,)
     assert losses[-1] < 1e-6 * losses[0]
     np.testing.assert_allclose(theta, [1.0, 2.0, -1.0], atol=1e-3)
+
+
+def test_make_step_is_the_step_fit_scans():
+    # a hand-written loop of the public step gives fit's parameters, state and losses
+    opt = optax.adam(0.05)
+    step = jax.jit(make_step(ls_loss, opt))
+    params, state, losses = jnp.zeros(3), opt.init(jnp.zeros(3)), []
+    for _ in range(30):
+        params, state, loss = step(params, state, _ls_data(), KEY)
+        losses.append(float(loss))
+    p2, s2, l2 = fit(ls_loss, jnp.zeros(3), opt, 30, _ls_data(), key=KEY, chunk=7,
+                     progress=False)
+    np.testing.assert_allclose(l2, losses, rtol=1e-5)
+    np.testing.assert_allclose(p2, params, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(s2[0].mu, state[0].mu, rtol=1e-5, atol=1e-7)
+
+
+def test_fit_resumes_from_opt_state():
+    # two fits of 40 steps, the state passed on, equal one fit of 80 steps (Adam's moments and
+    # step count carry on); restarting the state instead gives another trajectory
+    opt = optax.adam(0.05)
+    p1, s1, _ = fit(ls_loss, jnp.zeros(3), opt, 40, _ls_data(), key=KEY, progress=False)
+    p2, s2, _ = fit(ls_loss, p1, opt, 40, _ls_data(), key=KEY, opt_state=s1, progress=False)
+    p80, s80, _ = fit(ls_loss, jnp.zeros(3), opt, 80, _ls_data(), key=KEY, chunk=40,
+                      progress=False)
+    np.testing.assert_allclose(p2, p80, rtol=1e-5, atol=1e-7)
+    assert int(s2[0].count) == int(s80[0].count) == 80
+    p_restart, _, _ = fit(ls_loss, p1, opt, 40, _ls_data(), key=KEY, progress=False)
+    assert float(jnp.abs(p_restart - p80).max()) > 1e-4
+
+
+def test_loss_receives_a_fresh_key_each_step():
+    # loss = (theta - u)^2 with u ~ U(0, 1) drawn from the key: SGD averages u, theta -> 1/2;
+    # were the key fixed, theta would go to that one u
+    def noisy(theta, batch, key):
+        return jnp.sum((theta - jax.random.uniform(key)) ** 2)
+
+    theta, _, losses = fit(noisy, jnp.zeros(()), optax.sgd(0.01), 2000, key=KEY, progress=False)
+    assert abs(float(theta) - 0.5) < 0.05
+    assert np.std(losses[-500:]) > 0.01  # the noise is fresh: the loss keeps fluctuating
+    a = fit(noisy, jnp.zeros(()), optax.sgd(0.01), 50, key=KEY, progress=False)[2]
+    np.testing.assert_array_equal(a, losses[:50])  # same key, same run
 
 
 def test_fit_minibatch_and_determinism():
     X = jax.random.normal(KEY, (100, 2))
     y = X[:, 0]
 
-    def loss(theta, data):
+    def loss(theta, data, key):
         return jnp.mean((data[0] @ theta - data[1]) ** 2)
 
     a = fit(loss, jnp.zeros(2), optax.adam(0.05), 250, (X, y), key=KEY, batch_size=10,
             progress=False)
     b = fit(loss, jnp.zeros(2), optax.adam(0.05), 250, (X, y), key=KEY, batch_size=10,
             progress=False)
-    np.testing.assert_array_equal(a[1], b[1])
-    assert a[1][-20:].mean() < 0.05 * a[1][:5].mean()
+    np.testing.assert_array_equal(a[2], b[2])
+    assert a[2][-20:].mean() < 0.05 * a[2][:5].mean()
 
 
 def test_fit_diverging_run_returns_nan_not_raise():
-    def loss(theta, data):
+    def loss(theta, data, key):
         return jnp.sum(theta**2)
 
-    _, losses = fit(loss, jnp.ones(2), optax.sgd(5.0), 400, progress=False)
+    _, _, losses = fit(loss, jnp.ones(2), optax.sgd(5.0), 400, key=KEY, progress=False)
     assert not np.isfinite(losses[-1])
 
 
-def test_fit_bad_input():
-    def loss(p, d):
-        return jnp.sum(p**2)
+def sq_loss(p, d, k):
+    return jnp.sum(p**2)
 
-    with pytest.raises(ValueError, match="`batch_size` needs a PRNG `key`"):
-        fit(loss, jnp.ones(2), optax.sgd(0.1), 5, jnp.ones((4, 2)), batch_size=2)
-    with pytest.raises(ValueError, match="`batch_size` needs `data`"):
-        fit(loss, jnp.ones(2), optax.sgd(0.1), 5, batch_size=2, key=KEY)
-    with pytest.raises(ValueError, match="`data` is empty"):
-        fit(loss, jnp.ones(2), optax.sgd(0.1), 5, jnp.ones((0, 2)), batch_size=2, key=KEY)
-    with pytest.raises(ValueError, match="`n_steps` must be >= 1"):
-        fit(loss, jnp.ones(2), optax.sgd(0.1), 0)
+
+@pytest.mark.parametrize("args, kwargs, err, match", [
+    ((sq_loss, jnp.ones(2), optax.sgd(0.1), 5, jnp.ones((4, 2))), {"batch_size": 2}, TypeError,
+     "key"),
+    ((sq_loss, jnp.ones(2), optax.sgd(0.1), 5), {"batch_size": 2, "key": KEY}, ValueError,
+     "`batch_size` needs `data`"),
+    ((sq_loss, jnp.ones(2), optax.sgd(0.1), 5, jnp.ones((0, 2))), {"batch_size": 2, "key": KEY},
+     ValueError, "`data` is empty"),
+    ((sq_loss, jnp.ones(2), optax.sgd(0.1), 0), {"key": KEY}, ValueError,
+     "`n_steps` must be >= 1"),
+    (("loss", jnp.ones(2), optax.sgd(0.1), 3), {"key": KEY}, TypeError,
+     "`loss_fn` must be callable"),
+    ((sq_loss, jnp.ones(2), "adam", 3), {"key": KEY}, TypeError, "`optimizer` must be an optax"),
+    ((sq_loss, jnp.ones(2), optax.sgd(0.1), 3), {"key": KEY, "chunk": 0}, ValueError,
+     "`chunk` must be >= 1"),
+    ((sq_loss, jnp.ones(2), optax.adam(0.1), 3), {"key": KEY, "opt_state": optax.sgd(0.1).init(
+        jnp.ones(2))}, ValueError, "`opt_state` does not match"),
+])
+def test_fit_bad_input(args, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        fit(*args, progress=False, **kwargs)
+
+
+def test_make_step_bad_input():
     with pytest.raises(TypeError, match="`loss_fn` must be callable"):
-        fit("loss", jnp.ones(2), optax.sgd(0.1), 3)
+        make_step(None, optax.sgd(0.1))
+    with pytest.raises(TypeError, match="`optimizer` must be an optax"):
+        make_step(sq_loss, lambda g: g)
 
 
 def test_minibatch_shapes():
@@ -98,9 +160,20 @@ def test_minibatch_shapes():
     batch = minibatch(KEY, data, 4)
     assert batch["x"].shape == (4, 3) and batch["y"].shape == (4,)
     np.testing.assert_array_equal(batch["x"][:, 0], batch["y"])  # rows stay aligned
+    # the rows are draw_indices' (32 bits mod n), every row reachable
+    idx = np.asarray(minibatch(KEY, jnp.arange(10), 2000))
+    assert set(idx.tolist()) == set(range(10))
 
 
 def test_enable_x64_is_local():
+    # whatever the caller's setting (JAX_ENABLE_X64 may be set), the block switches it and the
+    # setting is restored after
+    before = jnp.ones(1).dtype
     with enable_x64():
         assert jnp.ones(1).dtype == jnp.float64
-    assert jnp.ones(1).dtype == jnp.float32
+        with enable_x64(False):
+            assert jnp.ones(1).dtype == jnp.float32
+        assert jnp.ones(1).dtype == jnp.float64
+    with enable_x64(False):
+        assert jnp.ones(1).dtype == jnp.float32
+    assert jnp.ones(1).dtype == before

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aitours import enable_x64
-from aitours.nn import mlp
+from aitours.nn import init_mlp, mlp
 from aitours.ode import euler, init_resnet, resnet, rk4
 from aitours.rates import loglog_slope
 
@@ -84,6 +84,11 @@ def test_init_resnet_shapes_and_statistics():
     assert float(jnp.max(jnp.abs(W1[0] - W1[1]))) > 0       # layers are independent
     he = init_resnet(jax.random.PRNGKey(0), 50, [3, 40, 2], scale="he")
     np.testing.assert_allclose(he[0][0], np.sqrt(2) * W1, rtol=1e-6)
+    # layer k is init_mlp with the k-th of the split keys (init_resnet vmaps init_mlp)
+    k7 = jax.random.split(jax.random.PRNGKey(0), 50)[7]
+    for (W, b), (W7, b7) in zip(layers, init_mlp(k7, [3, 40, 2]), strict=True):
+        np.testing.assert_allclose(W[7], W7, rtol=1e-6)
+        np.testing.assert_array_equal(b[7], b7)
 
 
 def test_zero_branches_give_the_identity():

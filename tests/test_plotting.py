@@ -14,8 +14,19 @@ def test_style_and_loglog_rate():
     plt.close(fig)
 
 
-def test_contour2d_sets_box():
+def test_contour2d_draws_f_on_the_box():
+    seen = []
+
+    def f(P):
+        seen.append(P)
+        return (P**2).sum(1)
+
     fig, ax = plt.subplots()
-    contour2d(ax, lambda P: (P**2).sum(1), xlim=(-2, 2), ylim=(-1, 1), n=20)
-    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 1)
+    contour2d(ax, f, xlim=(-2, 2), ylim=(-1, 1), n=20, levels=5)
+    (P,) = seen  # one vectorised call on the whole grid
+    assert P.shape == (400, 2)
+    np.testing.assert_allclose([P[:, 0].min(), P[:, 0].max(), P[:, 1].min(), P[:, 1].max()],
+                               [-2, 2, -1, 1])
+    levels = ax.collections[0].levels  # the level lines lie between min f = 0 and max f = 5
+    assert len(levels) >= 3 and levels.min() >= 0 and levels.max() <= 5
     plt.close(fig)

@@ -35,6 +35,17 @@ def test_constants_on_both_sides():
     assert g == pytest.approx(2 + 0.25 - 0.25 + 1)
 
 
+@pytest.mark.parametrize("f, value, grad", [
+    (lambda x: 3.0 - x, 1.0, -1.0),           # __rsub__
+    (lambda x: 3.0 / x, 1.5, -0.75),          # __rtruediv__: -3 / x^2
+    (lambda x: -x, -2.0, -1.0),               # __neg__
+])
+def test_reflected_operators_record_one_node(f, value, grad):
+    val, (g,), tape = value_and_grad(lambda v: f(v[0]), [2.0])
+    assert val == pytest.approx(value) and g == pytest.approx(grad)
+    assert tape.n_ops == 1 and tape.n_edges == 1
+
+
 def test_reused_variable_accumulates():
     val, (g,), tape = value_and_grad(lambda v: v[0] * v[0] * v[0], [1.5])
     assert val == pytest.approx(1.5**3) and g == pytest.approx(3 * 1.5**2)

@@ -24,7 +24,6 @@ if "google.colab" in sys.modules:
                     "aitours[umap] @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 import warnings
 
 import jax
@@ -51,7 +50,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_reg, k_clf, k_init, k_moons, k_split, k_noise, k_seq = jax.random.split(key, 7)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## A map of the field
@@ -380,6 +378,3 @@ ax.legend(loc="upper right")
 plt.show()
 print(f"next-token prediction: test MSE {mse_next:.4f}, signal variance {var_s:.3f}")
 assert mse_next < 0.15 * var_s
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

@@ -21,7 +21,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -41,7 +40,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_ls, k_log, k_train, k_test = jax.random.split(key, 4)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Least squares, three ways
@@ -65,7 +63,7 @@ theta_lstsq = jnp.linalg.lstsq(X, y)[0]
 eig = jnp.linalg.eigvalsh(2 / n * X.T @ X)
 mu_ls, L_ls = float(eig[0]), float(eig[-1])
 grad_E = jax.grad(least_squares)
-thetas = gradient_descent(lambda th: grad_E(th, X, y), jnp.zeros(d), 1 / L_ls, 300)
+thetas = gradient_descent(lambda th: grad_E(th, X, y), jnp.zeros(d), 300, 1 / L_ls)
 theta_gd = thetas[-1]
 
 
@@ -118,7 +116,7 @@ def E_log(theta):
 
 
 L_log = float(jnp.linalg.eigvalsh(Xc.T @ Xc)[-1]) / (4 * n_log) + lam
-theta_log = gradient_descent(jax.grad(E_log), jnp.zeros(2), 1 / L_log, 2000)[-1]
+theta_log = gradient_descent(jax.grad(E_log), jnp.zeros(2), 2000, 1 / L_log)[-1]
 
 sk = LogisticRegression(C=1 / (lam * n_log), fit_intercept=False, tol=1e-10, max_iter=10_000)
 sk.fit(np.asarray(Xc, np.float64), np.asarray(yc))
@@ -254,6 +252,3 @@ def show_fit(degree=8, lam=1e-8):
 
 interact(show_fit, degree=IntSlider(8, 0, 24, description="degree"),
          lam=FloatLogSlider(1e-8, base=10, min=-10, max=1, description="λ"));
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

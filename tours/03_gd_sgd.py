@@ -40,7 +40,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_quad, k_data, k_sgd = jax.random.split(key, 3)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Gradient descent on a quadratic
@@ -68,7 +67,7 @@ with enable_x64():
     def grad_E(theta):
         return H @ theta - b
 
-    errors = {name: np.asarray(jnp.linalg.norm(gradient_descent(grad_E, jnp.zeros(d), tau, 150)
+    errors = {name: np.asarray(jnp.linalg.norm(gradient_descent(grad_E, jnp.zeros(d), 150, tau)
                                                - theta_star, axis=1))
               for name, tau in steps.items()}
 
@@ -118,10 +117,10 @@ with enable_x64():
     def E(theta):
         return 0.5 * theta @ H @ theta - b @ theta
 
-    def exact_step(k, theta, g):
+    def exact_step(theta, g):
         return (g @ g) / (g @ H @ g)
 
-    iterates = gradient_descent(grad_E, jnp.zeros(d), exact_step, 60)
+    iterates = gradient_descent(grad_E, jnp.zeros(d), 60, line_search=exact_step)
     gap = np.asarray(jax.vmap(E)(iterates) - E(theta_star))
 
 kantorovich = gap[0] * rho_star ** (2 * np.arange(len(gap)))
@@ -149,7 +148,7 @@ theta0_2d = jnp.array([-0.9, 0.7])
 
 
 def show_trajectory(tau=1.0):
-    path = np.asarray(gradient_descent(lambda th: H2 @ th, theta0_2d, tau, 30))
+    path = np.asarray(gradient_descent(lambda th: H2 @ th, theta0_2d, 30, tau))
     rho = max(abs(1 - tau * 0.2), abs(1 - tau * 1.0))
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     contour2d(ax, lambda P: 0.5 * (0.2 * P[:, 0] ** 2 + P[:, 1] ** 2), levels=15)
@@ -203,7 +202,7 @@ n_runs, epochs, every = 32, 30, 100
 n_steps = epochs * n
 tau0, l0 = 2.0 / mu_s, 2.0 * d_sgd / mu_s
 t0 = time.perf_counter()
-runs = sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, lambda l: tau0 / (l0 + l), k_sgd,
+runs = sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, lambda c: tau0 / (l0 + 1 + c), key=k_sgd,
            every=every, n_runs=n_runs)
 runs.block_until_ready()
 print(f"{n_runs} runs x {n_steps} SGD steps in {time.perf_counter() - t0:.2f} s (compile included)")
@@ -224,7 +223,7 @@ assert -1.3 <= slope <= -0.7
 
 # %%
 const_taus = np.array([0.02, 0.005, 0.00125])
-const_runs = [sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, float(t), k, every=every, n_runs=n_runs)
+const_runs = [sgd(grad_i, jnp.zeros(d_sgd), (X, y), n_steps, float(t), key=k, every=every, n_runs=n_runs)
               for t, k in zip(const_taus, jax.random.split(k_sgd, 3), strict=True)]
 const_mse = [np.asarray(jnp.mean(jnp.sum((r - theta_ls) ** 2, axis=-1), axis=0))
              for r in const_runs]
@@ -254,8 +253,8 @@ plt.show()
 # rate $(1-\mu/L)^k$.
 
 # %%
-gd_iterates = gradient_descent(lambda th: jax.grad(E_half)(th, X, y), jnp.zeros(d_sgd), 1 / L_s,
-                               epochs)
+gd_iterates = gradient_descent(lambda th: jax.grad(E_half)(th, X, y), jnp.zeros(d_sgd), epochs,
+                               1 / L_s)
 # For least squares E(θ) - E(θ*) = ½ (1/n)‖X(θ - θ*)‖² exactly: evaluate it in that form, which
 # stays accurate in float32 where the difference of two nearly equal risks would not.
 zeros = jnp.zeros(n)
@@ -274,6 +273,3 @@ ax.set(xlabel="epochs (n sample gradients)", ylabel=r"$E(\theta) - E(\theta^\sta
        title="Same gradient budget: SGD first, GD in the end")
 ax.legend()
 plt.show()
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

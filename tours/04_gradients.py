@@ -23,7 +23,6 @@ if "google.colab" in sys.modules:
 
 # %%
 import inspect
-import time
 
 import jax
 import jax.numpy as jnp
@@ -32,7 +31,7 @@ import numpy as np
 from ipywidgets import IntSlider, interact
 
 from aitours import enable_x64, tape
-from aitours.costs import median_time, xla_flops
+from aitours.flops import median_time, xla_flops
 from aitours.plotting import style
 from aitours.rates import loglog_slope
 
@@ -40,7 +39,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_net, k_sweep = jax.random.split(key)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Backpropagation by hand
@@ -392,6 +390,3 @@ print(f"tape: {tp.n_ops} operations forward, {tp.n_edges} multiply-adds backward
 assert abs(E_tape - loss(xs[-1], y)) < 1e-12
 assert rel_tape < 1e-10
 assert tp.n_edges <= 2 * tp.n_ops
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

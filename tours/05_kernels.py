@@ -23,7 +23,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +33,7 @@ from ipywidgets import FloatLogSlider, interact
 from sklearn.kernel_ridge import KernelRidge
 
 from aitours import enable_x64
+from aitours import random as rnd
 from aitours.data import noisy_function_1d
 from aitours.kernels import gaussian_kernel, rff_features, rff_sample
 from aitours.plotting import style
@@ -44,7 +44,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_lin, k_1d, k_rff, k_reg, k_deep = jax.random.split(key, 5)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Linear models: the solution lives in the span of the data
@@ -62,8 +61,8 @@ n_lin, d_lin, lam_lin = 40, 500, 1e-2
 
 
 # any data will do: the identity is exact (numpy float64 for these small systems)
-Z = np.asarray(jax.random.normal(k_lin, (n_lin * (d_lin + 1),)), np.float64)
-X_lin, y_lin = Z.reshape(n_lin, d_lin + 1)[:, :d_lin], Z.reshape(n_lin, d_lin + 1)[:, d_lin]
+Z = np.asarray(rnd.normal(k_lin, (n_lin, d_lin + 1)), np.float64)
+X_lin, y_lin = Z[:, :d_lin], Z[:, d_lin]
 theta_primal = np.linalg.solve(X_lin.T @ X_lin + n_lin * lam_lin * np.eye(d_lin),
                                X_lin.T @ y_lin)                                  # d x d system
 alpha_lin = np.linalg.solve(X_lin @ X_lin.T + n_lin * lam_lin * np.eye(n_lin), y_lin)  # n x n
@@ -222,7 +221,7 @@ def rff_experiment(k):
     """RMS error of the random-feature Gram matrix of 64 points in R^5, for every D, averaged
     over `draws` independent draws; and the first draw's (W, b), for a picture."""
     kx, kd = jax.random.split(k)
-    X = jax.random.normal(kx, (n_rff * d_rff,)).reshape(n_rff, d_rff)
+    X = rnd.normal(kx, (n_rff, d_rff))
     K = gaussian_kernel(X, sigma=sigma_rff)
     W, b = rff_sample(kd, d_rff, draws * D_max, sigma_rff)          # `draws` independent sets
     W, b = W.reshape(draws, D_max, d_rff), b.reshape(draws, D_max)
@@ -325,7 +324,7 @@ d_deep, n_deep, n_te_deep, N = 16, 512, 2000, 64
 def single_index_problem(k):
     """Hidden unit direction u, train/test samples of y = sqrt(1 + <u, x>^2), initial network:
     all from one draw of Gaussian vectors in R^d, split in rows."""
-    Z = jax.random.normal(k, ((1 + n_deep + n_te_deep + N) * d_deep,)).reshape(-1, d_deep)
+    Z = rnd.normal(k, (1 + n_deep + n_te_deep + N, d_deep))
     u = Z[0] / jnp.linalg.norm(Z[0])
     X_tr, X_te, W0 = jnp.split(Z[1:], [n_deep, n_deep + n_te_deep])
     params0 = {"W": W0 / np.sqrt(d_deep), "b": jnp.zeros(N), "a": jnp.zeros(N), "c": jnp.zeros(())}
@@ -366,12 +365,13 @@ err_krr /= var_te
 
 
 # learned features: train everything
-def mse(p, batch):
+def mse(p, batch, key=None):
     X, y = batch
     return jnp.mean((two_layer(p, X) - y) ** 2)
 
 
-params, losses = fit(mse, params0, optax.adam(1e-2), 1000, (X_tr, y_tr), desc="two-layer net")
+params, _, losses = fit(mse, params0, optax.adam(1e-2), 1000, (X_tr, y_tr),
+                        key=jax.random.fold_in(k_deep, 1), desc="two-layer net")
 err_nn = float(mse(params, (X_te, y_te))) / var_te
 print(f"relative test error (MSE / variance): random features {err_rf:.3f}, "
       f"Gaussian kernel {err_krr:.3f}, trained network {err_nn:.3f}")
@@ -411,6 +411,3 @@ ax2.set(xlabel=r"$|\langle w_s, u\rangle| / \|w_s\|$", ylabel="number of neurons
         title="Learned features align with $u$")
 ax2.legend()
 plt.show()
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

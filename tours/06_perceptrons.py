@@ -23,7 +23,6 @@ if "google.colab" in sys.modules:
 
 # %%
 import math
-import time
 from functools import partial
 
 import jax
@@ -36,6 +35,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from aitours import enable_x64
+from aitours import random as rnd
 from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
 from aitours.rates import loglog_slope
@@ -45,7 +45,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_mlp, k_hidden, k_barron, k_teacher, k_mf = jax.random.split(key, 5)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## The multi-layer perceptron
@@ -225,13 +224,12 @@ for name in ("ReLU", "tanh"):
 r_ball, n_neurons, n_points, n_draws = 1.0, 1024, 500, 8
 dims = (2, 10, 100)
 D = max(dims)
-# all the randomness, drawn once for the largest dimension (flat draws compile fast on CPU);
+# all the randomness, drawn once for the largest dimension;
 # the first d coordinates of a Gaussian vector in R^D are a Gaussian vector in R^d
 k_x, k_w, k_u = jax.random.split(k_barron, 3)
-gauss_x = jax.random.normal(k_x, (n_draws * n_points * D,)).reshape(n_draws, n_points, D)
-gauss_w = jax.random.normal(k_w, (n_draws * n_neurons * (2 * D + 1),))
-gauss_w = gauss_w.reshape(n_draws, n_neurons, 2 * D + 1)
-unif = jax.random.uniform(k_u, (n_draws * (n_points + 2 * n_neurons),)).reshape(n_draws, -1)
+gauss_x = rnd.normal(k_x, (n_draws, n_points, D))
+gauss_w = rnd.normal(k_w, (n_draws, n_neurons, 2 * D + 1))
+unif = rnd.uniform(k_u, (n_draws, n_points + 2 * n_neurons))
 
 
 def barron_norm(d):
@@ -316,7 +314,7 @@ k_ang, k_jit, k_x = jax.random.split(k_teacher, 3)
 angles = (jax.random.uniform(k_ang, (), maxval=2 * jnp.pi)
           + 2 * jnp.pi * (jnp.arange(m0) + 0.3 * jax.random.uniform(k_jit, (m0,))) / m0)
 W_teacher = jnp.stack([jnp.cos(angles), jnp.sin(angles)], axis=1)
-X_mf = jax.random.normal(k_x, (2 * n_mf,)).reshape(n_mf, 2)
+X_mf = rnd.normal(k_x, (n_mf, 2))
 y_mf = jax.nn.relu(X_mf @ W_teacher.T).sum(axis=1)
 
 
@@ -329,7 +327,7 @@ def student(a, W, X):
 def init_particles(k, p, scale=0.1):
     """n_runs independent sets of p particles, small and balanced: |a_s| = |w_s|, random signs."""
     k_w, k_s = jax.random.split(k)
-    W = scale * jax.random.normal(k_w, (n_runs * p * 2,)).reshape(n_runs, p, 2)
+    W = scale * rnd.normal(k_w, (n_runs, p, 2))
     sign = jnp.where(jax.random.bernoulli(k_s, 0.5, (n_runs * p,)), 1.0, -1.0)
     return sign.reshape(n_runs, p) * jnp.linalg.norm(W, axis=-1), W
 
@@ -339,7 +337,7 @@ def run_loss(particles):
     return jnp.mean((student(a, W, X_mf) - y_mf) ** 2)
 
 
-def total_loss(particles, _):
+def total_loss(particles, _batch, _key):
     # sum of independent runs, each times p: one gradient step moves every particle O(lr)
     return sum(p * jnp.sum(jax.vmap(run_loss)(particles[p])) for p in particles)
 
@@ -348,8 +346,10 @@ particles = {p: init_particles(k, p)
              for p, k in zip((p_small, p_large), jax.random.split(k_mf), strict=True)}
 snapshots = [particles]
 optimizer = optax.sgd(lr)
+opt_state = optimizer.init(particles)
 for _ in tqdm(range(n_seg), desc="gradient descent"):
-    particles, _ = fit(total_loss, particles, optimizer, seg_steps, progress=False)
+    particles, opt_state, _ = fit(total_loss, particles, optimizer, seg_steps, progress=False,
+                                  key=jax.random.fold_in(k_mf, 1), opt_state=opt_state)
     snapshots.append(particles)
 
 losses_per_run = jax.jit(jax.vmap(run_loss))
@@ -407,6 +407,3 @@ print(f"p = {p_large}: worst run {final[p_large].max():.1e}; "
       f"p = {p_small}: {stuck}/{n_runs} runs stuck above {tol:g}")
 assert np.all(final[p_large] < tol), "many neurons reach near-zero loss in every run"
 assert stuck >= 1, "few neurons get stuck in some runs"
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

@@ -22,7 +22,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 from functools import partial
 
 import jax
@@ -33,6 +32,7 @@ import optax
 from sklearn.datasets import load_digits, load_sample_image
 from sklearn.model_selection import train_test_split
 
+from aitours import random as rnd
 from aitours.conv import conv2d, max_pool, receptive_field, shift
 from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
@@ -42,12 +42,11 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_eq, k_cnn, k_mlp = jax.random.split(key, 3)
-t_start = time.perf_counter()
 
 
 def normal(k, shape, std=1.0):
-    """N(0, std²) entries (drawn flat, then reshaped: much faster to compile on CPU)."""
-    return std * jax.random.normal(k, (int(np.prod(shape)),)).reshape(shape)
+    """N(0, std²) entries, an array of `shape`."""
+    return std * rnd.normal(k, shape)
 
 
 # %% [markdown]
@@ -222,7 +221,7 @@ def perceptron(params, x):
     return mlp(params, x.reshape(x.shape[0], -1), jax.nn.relu)
 
 
-def cross_entropy(model, params, data):
+def cross_entropy(model, params, data, key=None):
     x, y = data
     logits = model(params, x)
     return jnp.mean(jax.nn.logsumexp(logits, axis=1) - jnp.take_along_axis(logits, y[:, None], 1)[:, 0])
@@ -237,7 +236,7 @@ for name, k_model in (("CNN", k_cnn), ("MLP", k_mlp)):
     loss = partial(cross_entropy, models[name])
     for i, k in enumerate(jax.random.split(k_model, n_keys)):
         k_init, k_batch = jax.random.split(k)
-        params, losses = fit(loss, inits[name](k_init), optimizer, n_steps, (X_tr, y_tr),
+        params, _, losses = fit(loss, inits[name](k_init), optimizer, n_steps, (X_tr, y_tr),
                              key=k_batch, batch_size=batch, desc=f"{name}, key {i + 1}/{n_keys}")
         trained[name].append(params)
 n_params = {name: count_params(ps[0]) for name, ps in trained.items()}
@@ -364,6 +363,3 @@ for ax in axes.flat:
 axes.flat[-1].axis("off")
 plt.show()
 print(f"photo {photo.shape} -> {photo_maps.shape[-1]} maps of shape {photo_maps.shape[:2]}")
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

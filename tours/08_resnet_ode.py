@@ -24,7 +24,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 from functools import partial
 
 import jax
@@ -35,6 +34,7 @@ import optax
 from ipywidgets import IntSlider, interact
 from jax import lax
 
+from aitours import random as rnd
 from aitours.nn import mlp
 from aitours.ode import euler, init_resnet, resnet, rk4
 from aitours.plotting import style
@@ -45,7 +45,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_id, k_path, k_rings, k_node, k_deep = jax.random.split(key, 5)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Residual networks start at the identity
@@ -113,7 +112,7 @@ def resnet_on_path(T, x):
     return lax.fori_loop(0, T, lambda t, x: x + branch(theta_of(path, t / T), x) / T, x)
 
 
-x0 = jax.random.normal(k_x, (64 * 2,)).reshape(64, 2)
+x0 = rnd.normal(k_x, (64, 2))
 # the number of steps as a JAX integer: one compiled (while) loop serves every value
 x_ref = np.asarray(rk4(velocity, path, x0, jnp.asarray(1024)))
 same = np.max(np.abs(np.asarray(resnet_on_path(16, x0)) - np.asarray(euler(velocity, path, x0, 16))))
@@ -198,7 +197,7 @@ interact(show_depth, T=IntSlider(4, 1, 64, description="depth T"));
 def rings(key, n):
     """n points with random labels, uniform in area: -1 in the disk r < 0.5, +1 in the ring
     1 < r < 1.5."""
-    u = jax.random.uniform(key, (4 * n,)).reshape(4, n)
+    u = rnd.uniform(key, (4, n))
     y = jnp.where(u[3] < 0.5, -1.0, 1.0)
     r = jnp.where(y < 0, 0.5 * jnp.sqrt(u[0]), jnp.sqrt(1.0 + 1.25 * u[1]))   # uniform in area
     return r[:, None] * jnp.stack([jnp.cos(2 * jnp.pi * u[2]), jnp.sin(2 * jnp.pi * u[2])], 1), y
@@ -239,7 +238,7 @@ masks = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0]])      # plain (2-d), augment
 names = ["plain 2-d neural ODE", "augmented neural ODE"]
 
 
-def rings_loss(P, data):
+def rings_loss(P, data, key=None):
     """Logistic loss of both models (stacked along the first axis of P), summed: Adam then
     trains them independently, in one compiled loop."""
     X, y = data
@@ -252,8 +251,8 @@ X_ring, y_ring, X_test, y_test = X_all[:256], y_all[:256], X_all[256:], y_all[25
 v0 = init_resnet(k_node, 1, [3, 16, 3])           # one random field, copied for both models
 P0 = {"v": [(np.repeat(W, 2, axis=0), np.repeat(b, 2, axis=0)) for W, b in v0],
       "w": np.zeros((2, 3), np.float32), "b": np.zeros(2, np.float32)}
-P, losses = fit(rings_loss, P0, optax.adam(2e-2), 300, (X_ring, y_ring), chunk=300,
-                desc="neural ODEs")
+P, _, losses = fit(rings_loss, P0, optax.adam(2e-2), 300, (X_ring, y_ring), chunk=300,
+                   key=jax.random.fold_in(k_node, 1), desc="neural ODEs")
 P = jax.tree.map(np.asarray, P)
 params = [jax.tree.map(lambda a, i=i: a[i], P) for i in range(2)]
 # through the trained networks: the test points, then (for later) the centre and a circle
@@ -347,7 +346,7 @@ assert abs(winding - 1) < 1e-3
 # %%
 deep_depths = (4, 16, 64)
 k_xy, k_iid, k_ab = jax.random.split(k_deep, 3)
-X_reg = np.asarray(jax.random.uniform(k_xy, (128 * 2,), minval=-1, maxval=1)).reshape(128, 2)
+X_reg = np.asarray(rnd.uniform(k_xy, (128, 2), -1, 1))
 Y_reg = np.stack([X_reg[:, 0] + 0.5 * X_reg[:, 1] ** 2,
                   X_reg[:, 1] - 0.5 * np.sin(2 * X_reg[:, 0])], axis=1)
 
@@ -369,14 +368,15 @@ def deep_errors(P, X, Y):
         (resnet(branch, layers, X) - Y) ** 2, -1)))(P[T]) for T in deep_depths])
 
 
-def deep_loss(P, data):
+def deep_loss(P, data, key=None):
     """T x (error of the depth-T networks), summed: gradient descent on it takes steps of
     size proportional to T on the depth-T networks (independent of each other)."""
     return jnp.sum(jnp.asarray(deep_depths)[:, None] * deep_errors(P, *data))
 
 
-P_deep, deep_losses = fit(deep_loss, P_deep0, optax.sgd(0.05, momentum=0.9), 200,
-                          (X_reg, Y_reg), chunk=200, desc="ResNets")
+P_deep, _, deep_losses = fit(deep_loss, P_deep0, optax.sgd(0.05, momentum=0.9), 200,
+                             (X_reg, Y_reg), key=jax.random.fold_in(k_deep, 1), chunk=200,
+                             desc="ResNets")
 P_deep = jax.tree.map(np.asarray, P_deep)
 
 
@@ -430,6 +430,3 @@ axes[2].set(xlabel="depth $T$", ylabel="roughness of the trained weights",
 axes[2].minorticks_off()
 axes[2].legend()
 plt.show()
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

@@ -34,6 +34,7 @@ import numpy as np
 import optax
 from ipywidgets import IntSlider, interact
 
+from aitours import random as rnd
 from aitours.attention import (
     attention_weights,
     causal_mask,
@@ -50,7 +51,6 @@ style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
 k_att, k_perm, k_train, k_init, k_fit = jax.random.split(key, 5)
-t_start = time.perf_counter()
 
 # %% [markdown]
 # ## Attention, written out
@@ -72,7 +72,7 @@ t_start = time.perf_counter()
 # %%
 n_tok, d_model, n_heads = 10, 16, 4
 k_x, k_w = jax.random.split(k_att)
-X = np.asarray(jax.random.normal(k_x, (n_tok * d_model,))).reshape(n_tok, d_model)
+X = np.asarray(rnd.normal(k_x, (n_tok, d_model)))
 mha = jax.tree.map(np.asarray, init_multi_head(k_w, d_model, n_heads))
 Q1, K1 = X @ mha["Wq"][0], X @ mha["Wk"][0]          # the queries and keys of head 0
 A_full = np.asarray(attention_weights(Q1, K1))
@@ -150,7 +150,7 @@ def draw_sequences(key, n, length):
     """n sequences s_1 .. s_{length+1} of s_{t+1} = A s_t, each with its own random
     A = diag(e^{i theta}) and start s_1 = e^{i phi} / sqrt(d): returns the eigenvalues
     lam = e^{i theta} (n, d) and the states (n, length + 1, d)."""
-    angles = 2 * jnp.pi * jax.random.uniform(key, (n * 2 * d,)).reshape(n, 2 * d)
+    angles = 2 * jnp.pi * rnd.uniform(key, (n, 2 * d))
     lam, s1 = jnp.exp(1j * angles[:, :d]), jnp.exp(1j * angles[:, d:]) / jnp.sqrt(d)
     powers = lam[:, None, :] ** jnp.arange(length + 1)[None, :, None]
     return lam, (powers * s1[:, None, :]).astype(jnp.complex64)
@@ -214,18 +214,18 @@ def predict(p, S):
     return out[..., :d]
 
 
-def next_token_loss(p, S):
+def next_token_loss(p, S, key=None):
     """Mean over sequences and positions of |s_hat_{t+1} - s_{t+1}|^2."""
     err = predict(p, S[:, :-1]) - S[:, 1:]
     return jnp.mean(jnp.sum(jnp.abs(err) ** 2, axis=-1))
 
 
 n_steps = 400
-w0 = 0.01 * jax.random.normal(k_init, (2 * 2 * 9 * d * d,)).reshape(2, 2, 3 * d, 3 * d)
+w0 = 0.01 * rnd.normal(k_init, (2, 2, 3 * d, 3 * d))
 params0 = {"KQ": w0[0], "V": w0[1]}      # small random init (real and imaginary parts)
 optimizer = optax.adam(optax.cosine_decay_schedule(1e-2, n_steps))
 t0 = time.perf_counter()
-params, losses = fit(next_token_loss, params0, optimizer, n_steps, S_train, key=k_fit,
+params, _, losses = fit(next_token_loss, params0, optimizer, n_steps, S_train, key=k_fit,
                      batch_size=64, desc="training")
 print(f"trained in {time.perf_counter() - t0:.1f} s; loss {losses[0]:.3f} -> "
       f"{losses[-50:].mean():.3f}")
@@ -451,6 +451,3 @@ print(f"products a_k b_k = {np.round(a_diag * b_diag, 3)}")
 print(f"energy off the two diagonals: {off_V:.3f} (W_V), {off_KQ:.3f} (W_KQ)")
 assert off_V < 0.05 and off_KQ < 0.05        # scalar (times phases) on one block, zero elsewhere
 assert spread < 0.05                         # a_k b_k = c, the same real constant for every k
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

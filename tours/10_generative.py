@@ -23,7 +23,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -41,9 +40,8 @@ from aitours.train import fit
 style()
 SEED = 0
 key = jax.random.PRNGKey(SEED)
-(k_train, k_test, k_noise, k_vae, k_vae_pool, k_vae_fit, k_vae_sample, k_gan, k_gan_pool,
- k_gan_fit, k_diff, k_diff_pool, k_diff_fit, k_diff_sample) = jax.random.split(key, 14)
-t_start = time.perf_counter()
+(k_train, k_test, k_noise, k_vae, _, k_vae_fit, k_vae_sample, k_gan, _,
+ k_gan_fit, k_diff, _, k_diff_fit, k_diff_sample) = jax.random.split(key, 14)
 
 # %% [markdown]
 # ## Data, and how to compare two clouds of points
@@ -90,22 +88,13 @@ print(f"noise N(0, I) vs held-out: MMD² {d_noise[0]:+.1e}, SW {d_noise[1]:.3f}"
 assert abs(d_same[0]) < 0.05 * d_noise[0]
 
 # %% [markdown]
-# `aitours.train.fit` minimises `loss(params, batch)` over random minibatches of a data set.
-# The three losses below are expectations over the data *and* over fresh noise, so the data set
-# we hand to `fit` is a large pool of (data point, noise) pairs drawn once: each minibatch then
-# pairs data points with noise that changes from step to step.
+# `aitours.train.fit` minimises `loss(params, batch, key)` over random minibatches of a data
+# set, with a fresh PRNG `key` at every step. The three losses below are expectations over the
+# data *and* over noise: each draws its noise from that key, so every minibatch of data points
+# meets new noise.
 
 # %%
-def pool(key, n_rows, **noise_shapes):
-    """A data set of `n_rows` resampled training points, each paired with fresh noise draws."""
-    k_idx, *ks = jax.random.split(key, 1 + len(noise_shapes))
-    out = {"x": X[jax.random.randint(k_idx, (n_rows,), 0, n)]}
-    for k, (name, shape) in zip(ks, noise_shapes.items(), strict=True):
-        out[name] = jax.random.normal(k, (n_rows, *shape))
-    return out
-
-
-n_pool, batch = 400_000, 256
+batch = 256
 
 
 def adam(lr, n_steps, **kw):
@@ -136,20 +125,19 @@ vae = {"enc": init_mlp(k_enc, [2, 64, 64, 4]), "dec": init_mlp(k_dec, [2, 64, 64
        "log_s": jnp.zeros(2)}
 
 
-def neg_elbo(p, b):
-    h = mlp(p["enc"], b["x"])
+def neg_elbo(p, x, key):
+    h = mlp(p["enc"], x)
     mu, log_var = h[:, :2], h[:, 2:]
-    z = mu + jnp.exp(0.5 * log_var) * b["eps"]  # reparameterisation
-    r = (b["x"] - mlp(p["dec"], z)) / jnp.exp(p["log_s"])
+    z = mu + jnp.exp(0.5 * log_var) * jax.random.normal(key, mu.shape)  # reparameterisation
+    r = (x - mlp(p["dec"], z)) / jnp.exp(p["log_s"])
     rec = jnp.sum(0.5 * r**2 + p["log_s"] + 0.5 * jnp.log(2 * jnp.pi), 1)  # -log N(x; g(z), s^2)
     kl = 0.5 * jnp.sum(mu**2 + jnp.exp(log_var) - log_var - 1, 1)
     return jnp.mean(rec + kl)
 
 
 n_vae = 4000
-vae, vae_losses = fit(neg_elbo, vae, adam(3e-3, n_vae), n_vae,
-                      pool(k_vae_pool, n_pool, eps=(2,)), key=k_vae_fit, batch_size=batch,
-                      desc="VAE")
+vae, _, vae_losses = fit(neg_elbo, vae, adam(3e-3, n_vae), n_vae, X, key=k_vae_fit,
+                         batch_size=batch, desc="VAE")
 s_vae = jnp.exp(vae["log_s"])
 X_vae = mlp(vae["dec"], Z) + s_vae * jax.random.normal(k_vae_sample, Z.shape)
 print(f"{count_params(vae)} parameters; final -ELBO {vae_losses[-100:].mean():.3f}; "
@@ -198,9 +186,9 @@ def D(params, x):
     return mlp(params, x, leaky)[:, 0]
 
 
-def gan_loss(p, b):
-    fake = mlp(p["G"], b["z"], leaky)
-    loss_D = jnp.mean(jax.nn.softplus(-D(p["D"], b["x"])) + jax.nn.softplus(D(p["D"], sg(fake))))
+def gan_loss(p, x, key):
+    fake = mlp(p["G"], jax.random.normal(key, x.shape), leaky)
+    loss_D = jnp.mean(jax.nn.softplus(-D(p["D"], x)) + jax.nn.softplus(D(p["D"], sg(fake))))
     loss_G = jnp.mean(jax.nn.softplus(-D(sg(p["D"]), fake)))
     return loss_D + loss_G
 
@@ -217,8 +205,8 @@ def every_other(opt, parity):
 gan_opt = optax.multi_transform(
     {"D": every_other(adam(2e-3, n_gan, b1=0.0), 0), "G": every_other(adam(2e-3, n_gan, b1=0.0), 1)},
     {"D": "D", "G": "G"})
-gan, gan_losses = fit(gan_loss, gan, gan_opt, n_gan, pool(k_gan_pool, n_pool, z=(2,)),
-                      key=k_gan_fit, batch_size=batch, desc="GAN")
+gan, _, gan_losses = fit(gan_loss, gan, gan_opt, n_gan, X, key=k_gan_fit, batch_size=batch,
+                         desc="GAN")
 X_gan = np.asarray(mlp(gan["G"], Z, leaky))
 print(f"{count_params(gan)} parameters; final D loss + G loss {gan_losses[-100:].mean():.3f} "
       f"(3 log 2 = {3 * np.log(2):.3f} when D can no longer tell: D = 1/2 everywhere)")
@@ -259,17 +247,18 @@ def eps_model(p, x, t):
     return mlp(p, jnp.concatenate([x, (t[:, None] + 1) / T], 1), jax.nn.silu)
 
 
-def denoising_loss(p, b):
-    a = abar[b["t"]][:, None]
-    x_t = jnp.sqrt(a) * b["x"] + jnp.sqrt(1 - a) * b["eps"]
-    return jnp.mean(jnp.sum((eps_model(p, x_t, b["t"]) - b["eps"]) ** 2, 1))
+def denoising_loss(p, x, key):
+    k_t, k_eps = jax.random.split(key)
+    t = jax.random.randint(k_t, (x.shape[0],), 0, T)
+    eps = jax.random.normal(k_eps, x.shape)
+    a = abar[t][:, None]
+    x_t = jnp.sqrt(a) * x + jnp.sqrt(1 - a) * eps
+    return jnp.mean(jnp.sum((eps_model(p, x_t, t) - eps) ** 2, 1))
 
 
 n_diff = 8000
-diff_data = pool(k_diff_pool, n_pool, eps=(2,))
-diff_data["t"] = jax.random.randint(jax.random.fold_in(k_diff_pool, 1), (n_pool,), 0, T)
-net, diff_losses = fit(denoising_loss, net, adam(3e-3, n_diff), n_diff, diff_data,
-                       key=k_diff_fit, batch_size=batch, desc="diffusion")
+net, _, diff_losses = fit(denoising_loss, net, adam(3e-3, n_diff), n_diff, X, key=k_diff_fit,
+                          batch_size=batch, desc="diffusion")
 
 
 @jax.jit
@@ -370,6 +359,3 @@ for name in ("VAE", "GAN", "diffusion"):
     assert dist[name][0] < dist["noise"][0] / 3, f"{name}: much closer than noise in MMD"
     assert dist[name][1] < dist["noise"][1] / 2, f"{name}: much closer than noise in SW"
 assert dist["diffusion"][0] < min(dist["VAE"][0], dist["GAN"][0]), "diffusion is the closest"
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")

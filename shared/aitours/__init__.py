@@ -2,15 +2,17 @@
 
 One idea per module, small pure functions over JAX arrays and pytrees:
 
-- :mod:`aitours.data`     synthetic data sets with a fixed ``jax.random`` key
+- :mod:`aitours.data`     synthetic supervised data sets (regression, classification, quadratics)
+- :mod:`aitours.random`   normal / uniform draws and sample indices that compile fast
 - :mod:`aitours.losses`   empirical risks (least squares, logistic) and risk curves
 - :mod:`aitours.optim`    gradient descent and SGD loops (``lax.scan``, many runs at once)
 - :mod:`aitours.nn`       multi-layer perceptrons over a list of ``(W, b)`` pytrees
-- :mod:`aitours.train`    a jitted optax training loop with a progress bar
+- :mod:`aitours.train`    the optax step ``make_step`` and ``fit``, its compiled loop with a
+  progress bar
 - :mod:`aitours.rates`    convergence rates and log-log slopes
 - :mod:`aitours.plotting` small plotting helpers with labelled axes
 - :mod:`aitours.features` polynomial and Legendre feature maps
-- :mod:`aitours.costs`    XLA flop counts and median timings
+- :mod:`aitours.flops`    XLA flop counts and median timings
 - :mod:`aitours.tape`     a scalar reverse-mode autodiff tape (backprop as bookkeeping)
 - :mod:`aitours.kernels`  Gaussian kernel and random Fourier features
 - :mod:`aitours.conv`     convolutions, shifts and receptive fields
@@ -18,7 +20,7 @@ One idea per module, small pure functions over JAX arrays and pytrees:
 - :mod:`aitours.attention` softmax and linear attention, masks, positions
 - :mod:`aitours.cluster`  Lloyd's k-means
 - :mod:`aitours.distances` MMD and sliced Wasserstein sample distances
-- :mod:`aitours.toy2d`    2-d toy distributions
+- :mod:`aitours.toy2d`    2-d toy distributions (point clouds to cluster or to generate)
 
 Submodules are imported on demand (``from aitours import optim``) so that importing the
 package stays cheap.

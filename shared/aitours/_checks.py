@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+# A pytree of arrays (nested tuples, lists, dicts of arrays): parameters, iterates, data sets.
+# Annotations stay plain (no jaxtyping, a dependency Colab lacks): shapes are in the docstrings.
+PyTree = Any
 
 
 def _is_concrete(x) -> bool:
@@ -55,3 +60,21 @@ def check_same_rows(a, b, name_a: str, name_b: str) -> None:
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"`{name_a}` has {a.shape[0]} rows but `{name_b}` has {b.shape[0]}: "
                          "they must describe the same samples")
+
+
+def two_clouds(a, b, name_a: str, name_b: str, *, same_size: bool = False):
+    """Two point clouds ``a`` (n, d) and ``b`` (m, d) as float arrays of a common dtype.
+
+    Raises, naming the argument, if either is not 2-d or empty, if their dimensions (columns)
+    differ, or (``same_size=True``) if n ≠ m. ``b=None`` means ``b = a``.
+    """
+    a = as_array(a, name_a, ndim=2)
+    b = a if b is None else as_array(b, name_b, ndim=2)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"`{name_a}` has points in dimension {a.shape[1]} but `{name_b}` in "
+                         f"dimension {b.shape[1]}: they must have the same dimension")
+    if same_size and a.shape[0] != b.shape[0]:
+        raise ValueError(f"`{name_a}` has {a.shape[0]} points but `{name_b}` has {b.shape[0]}: "
+                         "this needs two samples of the same size")
+    dtype = jnp.result_type(a.dtype, b.dtype, jnp.float32)
+    return a.astype(dtype), b.astype(dtype)

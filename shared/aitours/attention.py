@@ -14,7 +14,9 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
+from aitours import random
 from aitours._checks import check_int
 
 
@@ -57,7 +59,7 @@ def _weights(q, k, mask):
     return jnp.where(mask, weights, 0.0)
 
 
-def attention_weights(q, k, mask=None) -> jax.Array:
+def attention_weights(q: ArrayLike, k: ArrayLike, mask: ArrayLike | None = None) -> jax.Array:
     """Softmax attention weights A = softmax(q kᵀ / √d_k) row by row, shape (..., n, m).
 
     ``mask`` (n, m) boolean (or broadcastable to (..., n, m)): False entries get weight 0
@@ -68,7 +70,8 @@ def attention_weights(q, k, mask=None) -> jax.Array:
     return _weights(q, k, _check_mask(mask, q.shape[-2], k.shape[-2]))
 
 
-def softmax_attention(q, k, v, mask=None) -> jax.Array:
+def softmax_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
+                      mask: ArrayLike | None = None) -> jax.Array:
     """Attention(q, k, v) = softmax(q kᵀ / √d_k) v: output (..., n, d_v).
 
     q (..., n, d_k), k (..., m, d_k), v (..., m, d_v); ``mask`` as in :func:`attention_weights`
@@ -80,16 +83,15 @@ def softmax_attention(q, k, v, mask=None) -> jax.Array:
 
 @partial(jax.jit, static_argnums=(1, 2, 3))
 def _init_multi_head(key, d_model, n_heads, d_head):
-    # one flat draw for the four maps (a 1-d sampler compiles much faster than a 4-d one);
-    # Wo is the transpose of the last
-    w = jax.random.normal(key, (4 * n_heads * d_model * d_head,))
-    w = w.reshape(4, n_heads, d_model, d_head)
+    # one draw for the four maps; Wo is the transpose of the last
+    w = random.normal(key, (4, n_heads, d_model, d_head))
     return {"Wq": w[0] / jnp.sqrt(d_model), "Wk": w[1] / jnp.sqrt(d_model),
             "Wv": w[2] / jnp.sqrt(d_model),
             "Wo": jnp.swapaxes(w[3], -1, -2) / jnp.sqrt(n_heads * d_head)}
 
 
-def init_multi_head(key: jax.Array, d_model: int, n_heads: int, d_head: int | None = None):
+def init_multi_head(key: jax.Array, d_model: int, n_heads: int,
+                    d_head: int | None = None) -> dict[str, jax.Array]:
     """Random parameters of a multi-head attention layer.
 
     Returns a dict with ``Wq``, ``Wk``, ``Wv`` of shape (n_heads, d_model, d_head) and ``Wo``
@@ -114,7 +116,8 @@ def _multi_head(params, x, mask):
     return jnp.sum(heads @ params["Wo"], axis=-3)
 
 
-def multi_head_attention(params, x, mask=None) -> jax.Array:
+def multi_head_attention(params: dict[str, jax.Array], x: ArrayLike,
+                         mask: ArrayLike | None = None) -> jax.Array:
     """Multi-head self-attention of the tokens ``x`` (..., n, d_model) → (..., n, d_model).
 
     Head h computes softmax attention of (x Wq[h], x Wk[h], x Wv[h]); the heads' outputs are
@@ -145,7 +148,8 @@ def _linear(q, k, v, causal, normalize):
     return scores @ v
 
 
-def linear_attention(q, k, v, *, causal: bool = True, normalize: bool = True) -> jax.Array:
+def linear_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, causal: bool = True,
+                     normalize: bool = True) -> jax.Array:
     """Linear attention (no softmax): out_i = (1/n_i) Σ_j ⟨q_i, k_j⟩ v_j, output (..., n, d_v).
 
     ⟨q, k⟩ = Σ_c q_c conj(k_c) (the plain dot product for real arrays; Hermitian, linear in

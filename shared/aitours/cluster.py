@@ -13,38 +13,24 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int
-
-
-def _sq_dists(X, centers):
-    """Squared distances (n, k) between the rows of X (n, d) and of centers (k, d)."""
-    d2 = (jnp.sum(X**2, 1)[:, None] - 2 * X @ centers.T + jnp.sum(centers**2, 1)[None, :])
-    return jnp.maximum(d2, 0.0)
+from aitours._checks import as_array, check_int, two_clouds
+from aitours.kernels import sq_distances
 
 
-def _check_data_centers(X, centers):
-    X = as_array(X, "X", ndim=2)
-    centers = as_array(centers, "centers", ndim=2)
-    if centers.shape[1] != X.shape[1]:
-        raise ValueError(f"`centers` has {centers.shape[1]} columns but `X` has {X.shape[1]}: "
-                         "they must live in the same space")
-    dtype = jnp.result_type(X.dtype, centers.dtype, jnp.float32)
-    return X.astype(dtype), centers.astype(dtype)
-
-
-def assign(X, centers):
+def assign(X: ArrayLike, centers: ArrayLike) -> tuple[jax.Array, jax.Array]:
     """Nearest centre of each point.
 
     ``X`` (n, d), ``centers`` (k, d). Returns ``labels`` (n,) int in {0..k−1} and the squared
     distance of each point to its centre (n,).
     """
-    X, centers = _check_data_centers(X, centers)
-    d2 = _sq_dists(X, centers)
+    X, centers = two_clouds(X, centers, "X", "centers")
+    d2 = sq_distances(X, centers)
     return jnp.argmin(d2, axis=1), jnp.min(d2, axis=1)
 
 
-def inertia(X, centers) -> jax.Array:
+def inertia(X: ArrayLike, centers: ArrayLike) -> jax.Array:
     """k-means objective Σ_i min_j ‖x_i − c_j‖² for ``X`` (n, d), ``centers`` (k, d): a scalar."""
     return jnp.sum(assign(X, centers)[1])
 
@@ -52,7 +38,7 @@ def inertia(X, centers) -> jax.Array:
 @partial(jax.jit, static_argnames=("n_iter",))
 def _lloyd(X, centers, n_iter):
     def step(c, _):
-        d2 = _sq_dists(X, c)
+        d2 = sq_distances(X, c)
         onehot = jax.nn.one_hot(jnp.argmin(d2, axis=1), c.shape[0], dtype=X.dtype)
         counts = onehot.sum(0)
         means = (onehot.T @ X) / jnp.maximum(counts, 1)[:, None]
@@ -61,12 +47,13 @@ def _lloyd(X, centers, n_iter):
         return new, jnp.sum(jnp.min(d2, axis=1))
 
     centers, inertias = lax.scan(step, centers, None, length=n_iter)
-    d2 = _sq_dists(X, centers)
+    d2 = sq_distances(X, centers)
     final = jnp.sum(jnp.min(d2, axis=1))
     return centers, jnp.argmin(d2, axis=1), jnp.concatenate([inertias, final[None]])
 
 
-def lloyd(X, centers0, n_iter: int = 100):
+def lloyd(X: ArrayLike, centers0: ArrayLike,
+          n_iter: int = 100) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Run ``n_iter`` iterations of Lloyd's algorithm from the initial centres ``centers0``.
 
     Parameters
@@ -85,7 +72,7 @@ def lloyd(X, centers0, n_iter: int = 100):
     these centres, and the inertia of each successive set of centres (n_iter + 1,), non-increasing
     (up to round-off), the last entry that of the returned centres.
     """
-    X, centers0 = _check_data_centers(X, centers0)
+    X, centers0 = two_clouds(X, centers0, "X", "centers0")
     n_iter = check_int(n_iter, "n_iter")
     if centers0.shape[0] > X.shape[0]:
         raise ValueError(f"`centers0` has {centers0.shape[0]} centres for only {X.shape[0]} points")
@@ -111,7 +98,7 @@ def _kmeans_pp(key, X, k):
     return centers
 
 
-def kmeans_plus_plus(key: jax.Array, X, k: int) -> jax.Array:
+def kmeans_plus_plus(key: jax.Array, X: ArrayLike, k: int) -> jax.Array:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007): k points of ``X`` (n, d), the first
     uniform, each next one drawn with probability ∝ its squared distance to those already chosen.
     Returns the initial centres (k, d)."""

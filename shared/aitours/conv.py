@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.typing import ArrayLike
 
 from aitours._checks import as_array, check_int
 
@@ -22,8 +23,8 @@ IMPLS = ("lax", "patches")
 _DIMS = ("NHWC", "HWIO", "NHWC")
 
 
-def conv2d(x, w, b=None, *, stride: int = 1, dilation: int = 1, padding: str = "circular",
-           impl: str = "lax") -> jax.Array:
+def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: int = 1,
+           dilation: int = 1, padding: str = "circular", impl: str = "lax") -> jax.Array:
     """Convolve a batch of images ``x`` (N, H, W, C_in) with filters ``w`` (k_h, k_w, C_in, C_out).
 
     Parameters
@@ -91,7 +92,7 @@ def conv2d(x, w, b=None, *, stride: int = 1, dilation: int = 1, padding: str = "
     return out
 
 
-def max_pool(x, size: int = 2) -> jax.Array:
+def max_pool(x: ArrayLike, size: int = 2) -> jax.Array:
     """Max over non-overlapping ``size`` × ``size`` blocks: (N, H, W, C) → (N, H/size, W/size, C).
 
     H and W must be multiples of ``size``. (A stride-``size`` sub-sampling: it commutes with
@@ -105,7 +106,7 @@ def max_pool(x, size: int = 2) -> jax.Array:
     return x.reshape(N, H // size, size, W // size, size, C).max(axis=(2, 4))
 
 
-def shift(x, dy: int, dx: int, *, circular: bool = True) -> jax.Array:
+def shift(x: ArrayLike, dy: int, dx: int, *, circular: bool = True) -> jax.Array:
     """Translate images ``x`` (..., H, W, C) by ``dy`` rows (down) and ``dx`` columns (right).
 
     ``circular=True`` rolls the image around (a translation of the torus, exactly invertible);

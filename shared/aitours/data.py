@@ -1,6 +1,14 @@
-"""Synthetic data sets from an explicit ``jax.random`` key: no download, deterministic."""
+"""Synthetic supervised data sets from an explicit ``jax.random`` key: no download, deterministic.
+
+Inputs in any dimension d with a target (a linear response, labels, a 1-d function, a
+quadratic's Hessian), made for the linear models, risks and optimisers of tours 1–3. The
+two-dimensional *point clouds* drawn for clustering and generative models (a law to learn, no
+target) are in :mod:`aitours.toy2d`: different uses, different outputs, so two modules.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -8,7 +16,8 @@ import jax.numpy as jnp
 from aitours._checks import check_int, check_positive
 
 
-def linear_regression(key: jax.Array, n: int, d: int, noise: float = 0.1):
+def linear_regression(key: jax.Array, n: int, d: int,
+                      noise: float = 0.1) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Gaussian design and a noisy linear response.
 
     Returns ``X`` (n, d) with i.i.d. N(0, 1) entries, ``y = X θ* + noise·ε`` (n,) and ``θ*`` (d,)
@@ -23,7 +32,8 @@ def linear_regression(key: jax.Array, n: int, d: int, noise: float = 0.1):
     return X, y, theta
 
 
-def two_gaussians(key: jax.Array, n: int, d: int, separation: float = 2.0):
+def two_gaussians(key: jax.Array, n: int, d: int,
+                  separation: float = 2.0) -> tuple[jax.Array, jax.Array]:
     """Binary classification: two Gaussian clouds N(±(separation/2)·u, I), u a random unit vector.
 
     Returns ``X`` (n, d) and labels ``y`` (n,) in {-1, +1} (half of each, the first n//2 are +1).
@@ -38,7 +48,9 @@ def two_gaussians(key: jax.Array, n: int, d: int, separation: float = 2.0):
     return X, y
 
 
-def noisy_function_1d(key: jax.Array, n: int, f, noise: float = 0.1, interval=(-1.0, 1.0)):
+def noisy_function_1d(key: jax.Array, n: int, f: Callable[[jax.Array], jax.Array],
+                      noise: float = 0.1,
+                      interval: tuple[float, float] = (-1.0, 1.0)) -> tuple[jax.Array, jax.Array]:
     """Samples ``x`` uniform on ``interval`` (n,), sorted, and ``y = f(x) + noise·ε`` (n,)."""
     n = check_int(n, "n")
     check_positive(noise, "noise", allow_zero=True)
@@ -50,7 +62,7 @@ def noisy_function_1d(key: jax.Array, n: int, f, noise: float = 0.1, interval=(-
     return x, f(x) + noise * jax.random.normal(k_e, (n,))
 
 
-def quadratic(key: jax.Array, d: int, mu: float, L: float):
+def quadratic(key: jax.Array, d: int, mu: float, L: float) -> tuple[jax.Array, jax.Array]:
     """A quadratic E(θ) = ½ θᵀHθ − bᵀθ whose Hessian has eigenvalues spread evenly in [μ, L].
 
     Returns ``H`` (d, d) symmetric positive definite (eigenvalues ``linspace(μ, L, d)``, random

@@ -10,28 +10,18 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int, check_positive
-
-
-def _check_clouds(x, y, *, same_size: bool = False):
-    x = as_array(x, "x", ndim=2)
-    y = as_array(y, "y", ndim=2)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"`x` has points in dimension {x.shape[1]} but `y` in dimension "
-                         f"{y.shape[1]}")
-    if same_size and x.shape[0] != y.shape[0]:
-        raise ValueError(f"`x` has {x.shape[0]} points but `y` has {y.shape[0]}: this estimator "
-                         "needs two samples of the same size")
-    dtype = jnp.result_type(x.dtype, y.dtype, jnp.float32)
-    return x.astype(dtype), y.astype(dtype)
+from aitours import random
+from aitours._checks import as_array, check_int, check_positive, two_clouds
+from aitours.kernels import gaussian_kernel
 
 
 @partial(jax.jit, static_argnames=("unbiased",))
 def _mmd2(x, y, sigma, unbiased):
     def kernel_sum(a, b):
-        d2 = jnp.maximum(jnp.sum(a**2, 1)[:, None] - 2 * a @ b.T + jnp.sum(b**2, 1)[None], 0.0)
-        return jnp.sum(jnp.mean(jnp.exp(-d2[..., None] / (2 * sigma**2)), -1))
+        # the mean of the Gaussian kernels over the bandwidths (one distance matrix for all)
+        return jnp.sum(jnp.mean(jax.vmap(partial(gaussian_kernel, a, b))(sigma), 0))
 
     n, m = x.shape[0], y.shape[0]
     if unbiased:  # leave out the diagonal terms k(x_i, x_i) = 1
@@ -42,7 +32,8 @@ def _mmd2(x, y, sigma, unbiased):
     return kxx + kyy - 2 * kernel_sum(x, y) / (n * m)
 
 
-def gaussian_mmd2(x, y, bandwidth, *, unbiased: bool = False) -> jax.Array:
+def gaussian_mmd2(x: ArrayLike, y: ArrayLike, bandwidth: ArrayLike, *,
+                  unbiased: bool = False) -> jax.Array:
     """Squared maximum mean discrepancy between two samples, with a Gaussian kernel.
 
     MMD²(μ, ν) = E k(x, x') + E k(y, y') − 2 E k(x, y), x, x' ~ μ, y, y' ~ ν independent, with
@@ -56,7 +47,7 @@ def gaussian_mmd2(x, y, bandwidth, *, unbiased: bool = False) -> jax.Array:
     whose expectation is exactly MMD²(μ, ν); it can be slightly negative when μ = ν.
     Returns a scalar.
     """
-    x, y = _check_clouds(x, y)
+    x, y = two_clouds(x, y, "x", "y")
     sigma = jnp.atleast_1d(jnp.asarray(bandwidth, x.dtype))
     if sigma.ndim != 1:
         raise ValueError(f"`bandwidth` must be a scalar or 1-d, got shape {tuple(sigma.shape)}")
@@ -67,7 +58,7 @@ def gaussian_mmd2(x, y, bandwidth, *, unbiased: bool = False) -> jax.Array:
     return _mmd2(x, y, sigma, bool(unbiased))
 
 
-def gaussian_mmd(x, y, bandwidth) -> jax.Array:
+def gaussian_mmd(x: ArrayLike, y: ArrayLike, bandwidth: ArrayLike) -> jax.Array:
     """MMD = √MMD² of :func:`gaussian_mmd2` (the V-statistic, same arguments), a scalar ≥ 0."""
     return jnp.sqrt(jnp.maximum(gaussian_mmd2(x, y, bandwidth), 0.0))
 
@@ -76,11 +67,11 @@ def random_directions(key: jax.Array, n_directions: int, d: int) -> jax.Array:
     """``n_directions`` i.i.d. directions uniform on the unit sphere of R^d: (n_directions, d)."""
     n_directions = check_int(n_directions, "n_directions")
     d = check_int(d, "d")
-    g = jax.random.normal(key, (n_directions, d))
+    g = random.normal(key, (n_directions, d))
     return g / jnp.linalg.norm(g, axis=1, keepdims=True)
 
 
-def sliced_wasserstein(x, y, directions) -> jax.Array:
+def sliced_wasserstein(x: ArrayLike, y: ArrayLike, directions: ArrayLike) -> jax.Array:
     """Sliced 2-Wasserstein distance between two samples of the same size.
 
     In 1-d, optimal transport between two samples of n points matches them in sorted order, so
@@ -90,7 +81,7 @@ def sliced_wasserstein(x, y, directions) -> jax.Array:
     ``x``, ``y``: (n, d) each; ``directions``: (m, d) unit vectors (e.g. :func:`random_directions`,
     or evenly spaced angles in 2-d). Returns SW₂ (a scalar ≥ 0, in the units of the data).
     """
-    x, y = _check_clouds(x, y, same_size=True)
+    x, y = two_clouds(x, y, "x", "y", same_size=True)
     theta = as_array(directions, "directions", ndim=2).astype(x.dtype)
     if theta.shape[1] != x.shape[1]:
         raise ValueError(f"`directions` has dimension {theta.shape[1]} but the points have "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from aitours._checks import as_array, check_int
 
 
-def polynomial_features(x, degree: int) -> jax.Array:
+def polynomial_features(x: ArrayLike, degree: int) -> jax.Array:
     """Monomials of a 1-d input: ``x`` (n,) ↦ Φ (n, degree+1) with Φ[i, k] = x_iᵏ.
 
     Inputs are best kept in [-1, 1]; use Legendre features for high degrees.
@@ -18,7 +19,7 @@ def polynomial_features(x, degree: int) -> jax.Array:
     return x[:, None] ** jnp.arange(degree + 1)
 
 
-def legendre_features(x, degree: int) -> jax.Array:
+def legendre_features(x: ArrayLike, degree: int) -> jax.Array:
     """Legendre polynomials P_0..P_degree of ``x`` (n,) in [-1, 1], as Φ (n, degree+1).
 
     They span the same space as the monomials but are far better conditioned, so high degrees

@@ -1,4 +1,4 @@
-"""What a computation costs: XLA's own flop count (deterministic) and wall-clock timings.
+"""What a computation costs, in flops: XLA's own flop count (deterministic) and wall-clock timings.
 
 Flop counts are exact, reproducible numbers from XLA's cost analysis of the compiled program,
 so a tour can *assert* on them; timings are noisy (other processes, caches, dispatch overhead)

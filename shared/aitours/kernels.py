@@ -9,31 +9,26 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int, check_positive
-
-
-def _two_sets(X, Y):
-    X = as_array(X, "X", ndim=2)
-    Y = X if Y is None else as_array(Y, "Y", ndim=2)
-    if X.shape[1] != Y.shape[1]:
-        raise ValueError(f"`X` and `Y` must have the same dimension (columns), got {X.shape[1]} "
-                         f"and {Y.shape[1]}")
-    return X, Y
+from aitours import random
+from aitours._checks import as_array, check_int, check_positive, two_clouds
 
 
-def sq_distances(X, Y=None) -> jax.Array:
+def sq_distances(X: ArrayLike, Y: ArrayLike | None = None) -> jax.Array:
     """Squared Euclidean distances ‖x_i − y_j‖²: ``X`` (n, d), ``Y`` (m, d) → (n, m).
 
     ``Y=None`` means ``Y = X``. Computed as ‖x‖² + ‖y‖² − 2⟨x, y⟩ (one matrix product), clipped
-    at 0 against round-off.
+    at 0 against round-off. The one place the package computes pairwise distances (k-means,
+    MMD and the Gaussian kernel call it).
     """
-    X, Y = _two_sets(X, Y)
+    X, Y = two_clouds(X, Y, "X", "Y")
     sq = jnp.sum(X**2, axis=1)[:, None] + jnp.sum(Y**2, axis=1)[None, :] - 2 * X @ Y.T
     return jnp.maximum(sq, 0.0)
 
 
-def gaussian_kernel(X, Y=None, sigma: float = 1.0) -> jax.Array:
+def gaussian_kernel(X: ArrayLike, Y: ArrayLike | None = None,
+                    sigma: ArrayLike = 1.0) -> jax.Array:
     """Gaussian kernel matrix k(x_i, y_j) = exp(−‖x_i − y_j‖² / (2σ²)): (n, d), (m, d) → (n, m).
 
     ``Y=None`` gives the Gram matrix of ``X``. In scikit-learn's terms, ``kernel="rbf"`` with
@@ -43,7 +38,8 @@ def gaussian_kernel(X, Y=None, sigma: float = 1.0) -> jax.Array:
     return jnp.exp(-sq_distances(X, Y) / (2 * sigma**2))
 
 
-def rff_sample(key: jax.Array, d: int, D: int, sigma: float = 1.0):
+def rff_sample(key: jax.Array, d: int, D: int,
+               sigma: float = 1.0) -> tuple[jax.Array, jax.Array]:
     """Draw the random frequencies and phases of ``D`` Fourier features of the Gaussian kernel.
 
     Returns ``W`` (D, d) with i.i.d. N(0, 1/σ²) entries (the kernel's Fourier transform, by
@@ -52,13 +48,12 @@ def rff_sample(key: jax.Array, d: int, D: int, sigma: float = 1.0):
     d, D = check_int(d, "d"), check_int(D, "D")
     check_positive(sigma, "sigma")
     k_w, k_b = jax.random.split(key)
-    # drawn flat, then reshaped: same law, and XLA compiles 1-d draws much faster
-    W = jax.random.normal(k_w, (D * d,)).reshape(D, d) / sigma
+    W = random.normal(k_w, (D, d)) / sigma
     b = jax.random.uniform(k_b, (D,), maxval=2 * jnp.pi)
     return W, b
 
 
-def rff_features(X, W, b) -> jax.Array:
+def rff_features(X: ArrayLike, W: ArrayLike, b: ArrayLike) -> jax.Array:
     """Random Fourier features φ(x) = √(2/D) cos(W x + b): ``X`` (n, d) → Φ (n, D).
 
     With ``(W, b)`` from :func:`rff_sample`, E[Φ Φᵀ] is the Gaussian Gram matrix of ``X``.

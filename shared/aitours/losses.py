@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.typing import ArrayLike
 
 
-def least_squares(theta, X, y) -> jax.Array:
+def least_squares(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
     """Mean squared error (1/n) ‖Xθ − y‖² for ``X`` (n, d), ``theta`` (d,), ``y`` (n,)."""
     r = X @ theta - y
     return jnp.mean(r**2)
 
 
 @jax.custom_jvp
-def softplus(u) -> jax.Array:
+def softplus(u: ArrayLike) -> jax.Array:
     """log(1 + eᵘ), elementwise, computed as max(u, 0) + log1p(e^{−|u|}): no overflow for any u.
 
     The same values as ``jax.nn.softplus`` (= ``logaddexp(u, 0)``), infinities included, with
@@ -34,7 +36,7 @@ def _softplus_jvp(primals, tangents):
     return softplus(u), jax.nn.sigmoid(u) * du
 
 
-def logistic(theta, X, y) -> jax.Array:
+def logistic(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
     """Mean logistic loss (1/n) Σ log(1 + exp(−y_i ⟨x_i, θ⟩)), labels ``y`` in {−1, +1}.
 
     ``X`` (n, d), ``theta`` (d,), ``y`` (n,). Computed with :func:`softplus`: no overflow.
@@ -42,12 +44,13 @@ def logistic(theta, X, y) -> jax.Array:
     return jnp.mean(softplus(-y * (X @ theta)))
 
 
-def logistic_per_sample(theta, x, y) -> jax.Array:
+def logistic_per_sample(theta: ArrayLike, x: ArrayLike, y: ArrayLike) -> jax.Array:
     """Loss of one sample, log(1 + exp(−y ⟨x, θ⟩)), for ``x`` (d,), scalar ``y``: what SGD sees."""
     return softplus(-y * jnp.dot(x, theta))
 
 
-def risk_curve(loss, thetas, X, y, *, chunk: int = 64) -> jax.Array:
+def risk_curve(loss: Callable, thetas: ArrayLike, X: ArrayLike, y: ArrayLike, *,
+               chunk: int = 64) -> jax.Array:
     """The risk at many iterates at once: ``thetas`` (..., d) ↦ (...), compiled.
 
     ``loss`` is :func:`least_squares` or :func:`logistic` (or any ``loss(theta, X, y)`` that

@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from aitours._checks import check_int, check_positive
+from aitours import random
+from aitours._checks import PyTree, check_int, check_positive
 
 Params = list[tuple[jax.Array, jax.Array]]
 
@@ -37,10 +39,9 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
     gain = init_gain(scale)
-    # one flat draw for all layers, cut and reshaped: multi-dimensional random draws compile
-    # several times slower on CPU, and a new set of layer shapes would compile anew
+    # one draw for all layers, cut and reshaped (one compilation, however many layer shapes)
     shapes = [(d_out, d_in) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
-    flat = jax.random.normal(key, (sum(a * b for a, b in shapes),))
+    flat = random.normal(key, sum(a * b for a, b in shapes))
     params, start = [], 0
     for k, (d_out, d_in) in enumerate(shapes):
         W = gain * flat[start:start + d_out * d_in].reshape(d_out, d_in) / jnp.sqrt(d_in)
@@ -51,7 +52,7 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     return params
 
 
-def mlp(params: Params, x, activation: Callable = jnp.tanh) -> jax.Array:
+def mlp(params: Params, x: ArrayLike, activation: Callable = jnp.tanh) -> jax.Array:
     """Evaluate the MLP on ``x`` (..., d_0) → (..., d_R); σ = ``activation`` on hidden layers,
     the last layer is affine (no activation)."""
     for W, b in params[:-1]:
@@ -60,6 +61,6 @@ def mlp(params: Params, x, activation: Callable = jnp.tanh) -> jax.Array:
     return x @ W.T + b
 
 
-def count_params(params) -> int:
+def count_params(params: PyTree) -> int:
     """Total number of scalars in a pytree of arrays."""
     return int(sum(jnp.size(leaf) for leaf in jax.tree.leaves(params)))

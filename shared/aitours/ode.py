@@ -9,16 +9,17 @@ are jitted with ``v`` as a static argument, and a new function object means a ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.typing import ArrayLike
 
-from aitours._checks import check_int
-from aitours.nn import init_gain
+from aitours._checks import PyTree, check_int
+from aitours.nn import Params, init_gain, init_mlp
 
 
 def _check(v, n_steps, t0, t1):
@@ -91,8 +92,8 @@ def _run(step, v, params, x0, n_steps, t0, t1, trajectory):
     return _solve(step, v, params, jnp.asarray(x0), n_steps, t0, t1, bool(trajectory))
 
 
-def euler(v: Callable, params, x0, n_steps: int, t1: float = 1.0, *, t0: float = 0.0,
-          trajectory: bool = False) -> jax.Array:
+def euler(v: Callable, params: PyTree, x0: ArrayLike, n_steps: int, t1: float = 1.0, *,
+          t0: float = 0.0, trajectory: bool = False) -> jax.Array:
     """Explicit Euler for dx/dt = v(params, t, x) from x(t0) = x0 to t1, in ``n_steps`` steps.
 
     x_{k+1} = x_k + h v(params, t_k, x_k), h = (t1 − t0)/n_steps, t_k = t0 + k h; error O(h).
@@ -107,8 +108,8 @@ def euler(v: Callable, params, x0, n_steps: int, t1: float = 1.0, *, t0: float =
     return _run(_euler_step, v, params, x0, n_steps, t0, t1, trajectory)
 
 
-def rk4(v: Callable, params, x0, n_steps: int, t1: float = 1.0, *, t0: float = 0.0,
-        trajectory: bool = False) -> jax.Array:
+def rk4(v: Callable, params: PyTree, x0: ArrayLike, n_steps: int, t1: float = 1.0, *,
+        t0: float = 0.0, trajectory: bool = False) -> jax.Array:
     """Classical 4th-order Runge–Kutta for dx/dt = v(params, t, x), error O(h⁴).
 
     Same arguments and output as :func:`euler`: four evaluations of v per step,
@@ -130,25 +131,15 @@ def _resnet(v, layer_params, x0, t1, trajectory):
     return jnp.concatenate([x0[None], xs]) if trajectory else x1
 
 
-@partial(jax.jit, static_argnames=("depth", "sizes", "gain", "zero_last"))
-def _init_resnet(key, depth, sizes, gain, zero_last):
-    shapes = list(zip(sizes[1:], sizes[:-1], strict=True))          # (d_out, d_in) per layer
-    total = sum(depth * d_out * d_in for d_out, d_in in shapes)
-    # one flat draw (a 1-d sampler compiles much faster than a stack of 3-d ones)
-    z = jax.random.normal(key, (total,))
-    layers, start = [], 0
-    for k, (d_out, d_in) in enumerate(shapes):
-        size = depth * d_out * d_in
-        W = gain * z[start:start + size].reshape(depth, d_out, d_in) / jnp.sqrt(d_in)
-        if zero_last and k == len(shapes) - 1:
-            W = jnp.zeros_like(W)
-        layers.append((W, jnp.zeros((depth, d_out))))
-        start += size
-    return layers
+@partial(jax.jit, static_argnames=("depth", "sizes", "scale", "zero_last"))
+def _init_resnet(key, depth, sizes, scale, zero_last):
+    # T independent perceptrons: init_mlp vmapped over T keys stacks each leaf along axis 0
+    return jax.vmap(partial(init_mlp, sizes=sizes, scale=scale, zero_last=zero_last))(
+        jax.random.split(key, depth))
 
 
-def init_resnet(key: jax.Array, depth: int, sizes, *, scale: str | float = "lecun",
-                zero_last: bool = False):
+def init_resnet(key: jax.Array, depth: int, sizes: Sequence[int], *,
+                scale: str | float = "lecun", zero_last: bool = False) -> Params:
     """Independent random residual branches for a ResNet of the given depth.
 
     Each branch is a perceptron with layer widths ``sizes`` (as in ``aitours.nn.init_mlp``,
@@ -162,10 +153,11 @@ def init_resnet(key: jax.Array, depth: int, sizes, *, scale: str | float = "lecu
     sizes = tuple(check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
-    return _init_resnet(key, depth, sizes, init_gain(scale), bool(zero_last))
+    init_gain(scale)  # checked here, before tracing
+    return _init_resnet(key, depth, sizes, scale, bool(zero_last))
 
 
-def resnet(v: Callable, layer_params, x0, *, t1: float = 1.0,
+def resnet(v: Callable, layer_params: PyTree, x0: ArrayLike, *, t1: float = 1.0,
            trajectory: bool = False) -> jax.Array:
     """A residual network x_{k+1} = x_k + (t1/T) v(θ_k, x_k), k = 0..T−1.
 

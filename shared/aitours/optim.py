@@ -1,13 +1,26 @@
 """Gradient descent and stochastic gradient descent, compiled: one ``lax.scan`` per run.
 
+One convention for both loops:
+
+- arguments in the order ``(gradient, x0, [data,] n_steps, tau)``, the PRNG key (SGD only)
+  keyword-only, ``key=``;
+- the iterate ``x`` is any pytree of arrays (a vector, a list of ``(W, b)`` layers, a dict);
+- the step size ``tau`` is a float τ > 0 or a *schedule* ``tau(count)`` with ``count`` = 0, 1, …
+  the number of steps already taken (0 for the first step): exactly optax's convention, so any
+  ``optax`` schedule (``optax.exponential_decay(...)``, ``optax.cosine_decay_schedule(...)``)
+  can be passed as is. ``lambda c: tau0 / (1 + c / c0)`` is the usual decreasing SGD step.
+- gradient descent also takes ``line_search=``, a function ``(x, g) -> τ`` computing the step
+  from the current point and gradient (e.g. the exact line search of a quadratic), instead of
+  ``tau``.
+
 Both loops are pure functions of their inputs; they return the iterates (stacked along a new
 leading axis) so that curves such as E(θ_ℓ) are computed afterwards in one batched pass,
-instead of one full pass per step inside the loop.
+instead of one full pass per step inside the loop. A diverging run (τ too large) is returned as
+is: its values grow to ``inf`` or ``nan`` without raising, so that the divergence can be shown.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 
@@ -15,29 +28,54 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from aitours._checks import check_int, check_positive
+from aitours._checks import PyTree, check_int, check_positive
+from aitours.random import draw_indices
 
-Step = float | Callable
+__all__ = ["gradient_descent", "sgd", "draw_indices"]
+
+# a step size: a float τ > 0, or an optax-style schedule count -> τ (count = 0 at the first step)
+Step = float | Callable[[jax.Array], jax.Array]
 
 
-def _step_size(tau, k, x, g):
-    return tau(k, x, g) if callable(tau) else tau
+def _check_step(tau) -> tuple[Callable | None, jax.Array]:
+    """``(schedule, 0)`` for a schedule, ``(None, τ)`` for a constant step (checked > 0)."""
+    if callable(tau):
+        return tau, jnp.zeros(())
+    if tau is None or isinstance(tau, (str, bytes)) or jnp.ndim(tau) != 0:
+        raise TypeError("`tau` must be a float > 0 or a schedule count -> step, got "
+                        f"{type(tau).__name__} {tau!r}")
+    check_positive(tau, "tau")
+    return None, jnp.asarray(tau, jnp.result_type(float))
 
 
-@partial(jax.jit, static_argnames=("grad_fn", "tau_fn", "n_steps"))
-def _gd(grad_fn, tau_fn, tau, x0, n_steps):
-    def body(x, k):
-        g = grad_fn(x)
-        t = tau_fn(k, x, g) if tau_fn is not None else tau
-        x = jax.tree.map(lambda a, b: a - t * b, x, g)
-        return x, x
+def _sub(x, t, g):
+    return jax.tree.map(lambda a, b: a - (t * b).astype(a.dtype), x, g)
 
-    _, xs = lax.scan(body, x0, jnp.arange(1, n_steps + 1))
+
+def _stack(x0, xs):
+    """θ_0 in front of the scanned iterates, leaf by leaf."""
     return jax.tree.map(lambda a, s: jnp.concatenate([a[None], s]), x0, xs)
 
 
-def gradient_descent(grad_fn: Callable, x0, tau: Step, n_steps: int):
-    """Run θ_{k+1} = θ_k − τ_k ∇E(θ_k) for k = 1..n_steps and return every iterate.
+@partial(jax.jit, static_argnames=("grad_fn", "tau_fn", "line_search", "n_steps"))
+def _gd(grad_fn, tau_fn, line_search, tau, x0, n_steps):
+    def body(x, count):
+        g = grad_fn(x)
+        if line_search is not None:
+            t = line_search(x, g)
+        else:
+            t = tau_fn(count) if tau_fn is not None else tau
+        x = _sub(x, t, g)
+        return x, x
+
+    _, xs = lax.scan(body, x0, jnp.arange(n_steps))
+    return _stack(x0, xs)
+
+
+def gradient_descent(grad_fn: Callable[[PyTree], PyTree], x0: PyTree, n_steps: int,
+                     tau: Step | None = None, *,
+                     line_search: Callable[[PyTree, PyTree], jax.Array] | None = None) -> PyTree:
+    """Run θ_{k+1} = θ_k − τ_k ∇E(θ_k) for k = 0..n_steps−1 and return every iterate.
 
     Parameters
     ----------
@@ -45,44 +83,35 @@ def gradient_descent(grad_fn: Callable, x0, tau: Step, n_steps: int):
         θ ↦ ∇E(θ), same pytree structure as θ (e.g. ``jax.grad(E)``).
     x0 : pytree of arrays
         Initial point θ_0.
-    tau : float or callable
-        A constant step τ > 0, or ``tau(k, x, g)`` returning the step at iteration k ≥ 1 from
-        the current point and gradient (schedules, exact line search).
     n_steps : int
         Number of steps (≥ 1).
+    tau : float or schedule
+        A constant step τ > 0, or a schedule ``tau(k)`` giving τ_k for k = 0, 1, … (optax's
+        convention; any optax schedule works).
+    line_search : callable, optional
+        ``line_search(x, g) -> τ``: the step computed from the current point and its gradient
+        (e.g. exact line search), instead of ``tau``. Give exactly one of ``tau`` and
+        ``line_search``.
 
     Returns
     -------
     The pytree of iterates, each leaf with a new leading axis of length ``n_steps + 1``
-    (θ_0 first). A diverging run (τ too large) is returned as is: its values grow to ``inf``
-    or ``nan`` without raising, so that the divergence can be shown.
+    (θ_0 first).
     """
     if not callable(grad_fn):
         raise TypeError(f"`grad_fn` must be callable, got {type(grad_fn).__name__}")
     n_steps = check_int(n_steps, "n_steps")
-    if callable(tau):
-        return _gd(grad_fn, tau, 0.0, x0, n_steps)
-    check_positive(tau, "tau")
-    return _gd(grad_fn, None, jnp.asarray(tau, dtype=jnp.result_type(float)), x0, n_steps)
-
-
-def draw_indices(key: jax.Array, shape: tuple[int, ...], n: int) -> jax.Array:
-    """Indices uniform in {0, ..., n − 1}, int32 array of ``shape``, for sampling rows of data.
-
-    One draw of 32 random bits per index, reduced modulo ``n``: each index then has probability
-    1/n up to a relative error below n / 2³² (2·10⁻⁶ for n = 10 000), far below anything SGD can
-    see. ``jax.random.randint`` is exactly uniform but draws twice as many bits, and XLA takes
-    about twice as long to compile it (≈ 0.5 s against 0.25 s on a 2-core CPU), which is most of
-    a short run's cold time. The bits are drawn flat and reshaped: multi-dimensional draws
-    compile several times slower.
-    """
-    n = check_int(n, "n")
-    if n > 2**31 - 1:
-        raise ValueError(f"`n` must be < 2**31 (int32 indices), got {n}")
-    shape = tuple(check_int(s, "shape", minimum=0) for s in shape)
-    size = math.prod(shape)
-    bits = jax.random.bits(key, (size,), jnp.uint32)
-    return (bits % jnp.uint32(n)).astype(jnp.int32).reshape(shape)
+    if line_search is not None:
+        if tau is not None:
+            raise ValueError("give either `tau` or `line_search`, not both")
+        if not callable(line_search):
+            raise TypeError("`line_search` must be a callable (x, g) -> step, got "
+                            f"{type(line_search).__name__}")
+        return _gd(grad_fn, None, line_search, jnp.zeros(()), x0, n_steps)
+    if tau is None:
+        raise TypeError("`tau` is missing: give a step (float or schedule) or `line_search`")
+    tau_fn, tau = _check_step(tau)
+    return _gd(grad_fn, tau_fn, None, tau, x0, n_steps)
 
 
 @partial(jax.jit,
@@ -107,42 +136,44 @@ def _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs, sequential)
 def _sgd_one(grad_i, tau_fn, tau, x0, data, n_steps, every, idx):
     """One run over the drawn indices ``idx`` (n_steps // every, every): the iterate kept at the
     end of each block of ``every`` steps."""
-    ks = jnp.arange(1, n_steps + 1).reshape(n_steps // every, every)
+    counts = jnp.arange(n_steps).reshape(n_steps // every, every)
 
-    def inner(x, k_i):
-        k, i = k_i
-        t = tau_fn(k) if tau_fn is not None else tau
-        return x - t * grad_i(x, jax.tree.map(lambda a: a[i], data)), None
+    def inner(x, count_i):
+        count, i = count_i
+        t = tau_fn(count) if tau_fn is not None else tau
+        return _sub(x, t, grad_i(x, jax.tree.map(lambda a: a[i], data))), None
 
-    def outer(x, ks_idx):
-        x, _ = lax.scan(inner, x, ks_idx)
+    def outer(x, counts_idx):
+        x, _ = lax.scan(inner, x, counts_idx)
         return x, x
 
-    _, xs = lax.scan(outer, x0, (ks, idx))
-    return jnp.concatenate([x0[None], xs])
+    _, xs = lax.scan(outer, x0, (counts, idx))
+    return _stack(x0, xs)
 
 
-def sgd(grad_i: Callable, x0, data, n_steps: int, tau: Step, key: jax.Array, *,
-        every: int = 1, n_runs: int | None = None) -> jax.Array:
+def sgd(grad_i: Callable[[PyTree, PyTree], PyTree], x0: PyTree, data: PyTree, n_steps: int,
+        tau: Step, *, key: jax.Array, every: int = 1, n_runs: int | None = None) -> PyTree:
     """Stochastic gradient descent θ_{ℓ+1} = θ_ℓ − τ_ℓ ∇E_{i_ℓ}(θ_ℓ), i_ℓ uniform in {0..n−1}.
 
     Parameters
     ----------
     grad_i : callable
-        ``grad_i(theta, sample)`` → gradient at ``theta`` (d,) of the loss of one sample, where
-        ``sample`` is ``data`` indexed at i (e.g. ``(x_i, y_i)`` for ``data = (X, y)``).
-    x0 : array (d,)
-        Initial point.
+        ``grad_i(theta, sample)`` → gradient at ``theta`` (same pytree as θ) of the loss of one
+        sample, where ``sample`` is ``data`` indexed at i (e.g. ``(x_i, y_i)`` for
+        ``data = (X, y)``).
+    x0 : pytree of arrays
+        Initial point θ_0, e.g. a vector (d,).
     data : pytree of arrays sharing a leading axis of n ≥ 1 samples, e.g. ``(X, y)``.
         Passed to the compiled loop as an argument (not captured as a constant: that is
         several times slower on CPU).
     n_steps : int
         Number of SGD steps; a multiple of ``every``.
-    tau : float or callable
-        Constant step τ > 0, or a schedule ``tau(l)`` for l = 1..n_steps, e.g.
-        ``lambda l: tau0 / l`` (Robbins–Monro) or ``lambda l: tau0 / (1 + l / l0)``.
-    key : PRNG key
-        Draws the indices (:func:`draw_indices`); the same key gives the same runs.
+    tau : float or schedule
+        Constant step τ > 0, or a schedule ``tau(ℓ)`` for ℓ = 0..n_steps−1 (optax's
+        convention), e.g. ``lambda l: tau0 / (1 + l / l0)``.
+    key : PRNG key, keyword-only
+        Draws the indices (:func:`aitours.random.draw_indices`); the same key gives the same
+        runs.
     every : int
         Keep one iterate every ``every`` steps.
     n_runs : int, optional
@@ -151,13 +182,14 @@ def sgd(grad_i: Callable, x0, data, n_steps: int, tau: Step, key: jax.Array, *,
 
     Returns
     -------
-    Iterates of shape (n_steps // every + 1, d), θ_0 first, or (n_runs, n_steps // every + 1, d).
+    The pytree of iterates, each leaf of shape (n_steps // every + 1, *leaf shape), θ_0 first;
+    with ``n_runs``, (n_runs, n_steps // every + 1, *leaf shape).
     """
     if not callable(grad_i):
         raise TypeError(f"`grad_i` must be callable, got {type(grad_i).__name__}")
-    x0 = jnp.asarray(x0)
-    if x0.ndim != 1:
-        raise ValueError(f"`x0` must be a vector (d,), got shape {tuple(x0.shape)}")
+    x0 = jax.tree.map(jnp.asarray, x0)
+    if not jax.tree.leaves(x0):
+        raise ValueError("`x0` must hold at least one array (the parameters)")
     leaves = jax.tree.leaves(data)
     if not leaves:
         raise ValueError("`data` must hold at least one array of samples")
@@ -171,12 +203,8 @@ def sgd(grad_i: Callable, x0, data, n_steps: int, tau: Step, key: jax.Array, *,
     every = check_int(every, "every")
     if n_steps % every:
         raise ValueError(f"`n_steps` ({n_steps}) must be a multiple of `every` ({every})")
-    if callable(tau):
-        tau_fn, tau = tau, 0.0
-    else:
-        check_positive(tau, "tau")
-        tau_fn = None
+    tau_fn, tau = _check_step(tau)
     if n_runs is not None:
         n_runs = check_int(n_runs, "n_runs")
-    return _sgd(grad_i, tau_fn, jnp.asarray(tau, x0.dtype), x0, data, n_steps, every, key,
-                n_runs, jax.default_backend() == "cpu")
+    return _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs,
+                jax.default_backend() == "cpu")

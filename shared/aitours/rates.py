@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from aitours._checks import check_int
 
 
-def loglog_slope(x, y) -> float:
+def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
     """Least-squares slope of log y against log x: the exponent a in y ≈ C xᵃ.
 
     ``x``, ``y``: 1-d, same length ≥ 2, all entries > 0 and finite.
@@ -23,7 +24,7 @@ def loglog_slope(x, y) -> float:
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
-def linear_rate(errors, start: int = 0, stop: int | None = None) -> float:
+def linear_rate(errors: ArrayLike, start: int = 0, stop: int | None = None) -> float:
     """Measured linear rate ρ in e_k ≈ C ρᵏ, from a least-squares fit of log e_k over [start, stop).
 
     ``errors``: 1-d, positive and finite on the fitted window (at least 2 points).

@@ -89,14 +89,15 @@ class Var:
 
     __radd__, __rmul__ = __add__, __mul__
 
-    def __rsub__(self, o):
-        return self * -1.0 + o
+    def __rsub__(self, o):  # c − x: one node, ∂/∂x = −1
+        return self._unary(float(o) - self.value, -1.0)
 
-    def __rtruediv__(self, o):
-        return self**-1.0 * o
+    def __rtruediv__(self, o):  # c / x: one node, ∂/∂x = −c/x²
+        c = float(o)
+        return self._unary(c / self.value, -c / self.value**2)
 
-    def __neg__(self):
-        return self * -1.0
+    def __neg__(self):  # −x: one node, ∂/∂x = −1
+        return self._unary(-self.value, -1.0)
 
     def _unary(self, value: float, derivative: float) -> Var:
         return self.tape.push(value, (self.index,), (derivative,))

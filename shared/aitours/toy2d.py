@@ -1,4 +1,11 @@
-"""Two-dimensional toy data (clustering, generative models) from an explicit ``jax.random`` key."""
+"""Two-dimensional toy distributions from an explicit ``jax.random`` key.
+
+Point clouds in the plane whose *law* is the object (to cluster, to learn, to sample from, to
+plot): each function returns the points and the latent variable that drew them (a moon, a
+component, a curve parameter). The supervised sets of :mod:`aitours.data` (inputs in any
+dimension and a target for a linear model) serve another purpose. Each sampler is one jitted
+program per size n, since tours redraw them at several sizes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ import jax.numpy as jnp
 from aitours._checks import check_int, check_positive
 
 
-def two_moons(key: jax.Array, n: int, noise: float = 0.05):
+def two_moons(key: jax.Array, n: int, noise: float = 0.05) -> tuple[jax.Array, jax.Array]:
     """Two interleaved half circles (scikit-learn's ``make_moons`` layout), plus Gaussian noise.
 
     The upper moon is the unit half circle (cos t, sin t), t ∈ [0, π]; the lower one is
@@ -34,7 +41,8 @@ def _two_moons(key, n, noise):
     return X + noise * jax.random.normal(k_e, (n, 2)), y
 
 
-def eight_gaussians(key: jax.Array, n: int, radius: float = 2.0, std: float = 0.1):
+def eight_gaussians(key: jax.Array, n: int, radius: float = 2.0,
+                    std: float = 0.1) -> tuple[jax.Array, jax.Array]:
     """A mixture of 8 Gaussians N(c_j, std² I) with equal weights, centres c_j evenly spaced on
     the circle of the given radius (c_j = radius·(cos(jπ/4), sin(jπ/4))).
 
@@ -56,7 +64,8 @@ def _eight_gaussians(key, n, radius, std):
     return centres + std * jax.random.normal(k_e, (n, 2)), y
 
 
-def swiss_roll(key: jax.Array, n: int, noise: float = 0.05, turns: float = 1.5):
+def swiss_roll(key: jax.Array, n: int, noise: float = 0.05,
+               turns: float = 1.5) -> tuple[jax.Array, jax.Array]:
     """A 2-d spiral (the swiss roll seen from its end): r = t/(2π·turns), angle t, t uniform in
     [π/2, 2π·turns + π/2] (so that r stays > 0), plus Gaussian noise of standard deviation
     ``noise``.

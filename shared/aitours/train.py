@@ -1,4 +1,19 @@
-"""A compiled optax training loop with a progress bar: ``lax.scan`` over chunks of steps."""
+"""A compiled optax training loop with a progress bar: ``lax.scan`` over chunks of steps.
+
+The idiom is optax's: a pure step function
+
+    step(params, opt_state, batch, key) -> (params, opt_state, loss)
+
+(:func:`make_step`), where the loss ``loss_fn(params, batch, key)`` receives a PRNG key of its
+own at every step (for noise, dropout, sampling; ignore it if the loss is deterministic).
+:func:`fit` scans that step ``n_steps`` times, ``chunk`` steps per compiled ``lax.scan``, and
+returns the optimiser state with the parameters so that a run can be resumed::
+
+    step = jax.jit(make_step(loss_fn, optimizer))      # one step, for a loop written by hand
+    params, opt_state, losses = fit(loss_fn, params, optimizer, 1000, data, key=key)
+    params, opt_state, more = fit(loss_fn, params, optimizer, 1000, data, key=key2,
+                                  opt_state=opt_state)  # resumes (Adam's moments kept)
+"""
 
 from __future__ import annotations
 
@@ -11,72 +26,108 @@ import optax
 from jax import lax
 from tqdm.auto import tqdm
 
-from aitours._checks import check_int
+from aitours._checks import PyTree, check_int
+from aitours.random import draw_indices
+
+__all__ = ["make_step", "fit", "minibatch"]
 
 
-def minibatch(key: jax.Array, data, batch_size: int):
+def minibatch(key: jax.Array, data: PyTree, batch_size: int) -> PyTree:
     """A random minibatch (with replacement) of a pytree ``data`` whose leaves share a leading
     axis of n samples: returns the same pytree with leading axis ``batch_size``."""
     n = jax.tree.leaves(data)[0].shape[0]
-    idx = jax.random.randint(key, (batch_size,), 0, n)
+    idx = draw_indices(key, (batch_size,), n)
     return jax.tree.map(lambda a: a[idx], data)
+
+
+def make_step(loss_fn: Callable, optimizer: optax.GradientTransformation) -> Callable:
+    """The pure training step ``step(params, opt_state, batch, key) -> (params, opt_state,
+    loss)`` of ``loss_fn(params, batch, key) -> scalar`` with ``optimizer``.
+
+    ``loss`` is the loss at the ``params`` given (before the update). Not jitted: wrap it in
+    ``jax.jit`` to call it from a Python loop, or scan it (as :func:`fit` does). The optimiser
+    state starts as ``optimizer.init(params)``.
+    """
+    if not callable(loss_fn):
+        raise TypeError(f"`loss_fn` must be callable, got {type(loss_fn).__name__}")
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError("`optimizer` must be an optax.GradientTransformation (e.g. "
+                        f"optax.adam(1e-3)), got {type(optimizer).__name__}")
+
+    def step(params, opt_state, batch, key):
+        loss, grads = jax.value_and_grad(loss_fn)(params, batch, key)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    return step
 
 
 @partial(jax.jit, static_argnames=("loss_fn", "optimizer", "n_steps", "batch_size"))
 def _run_chunk(loss_fn, optimizer, params, opt_state, data, key, n_steps, batch_size):
-    def step(carry, k):
-        params, opt_state = carry
-        batch = data if batch_size is None else minibatch(k, data, batch_size)
-        loss, grads = jax.value_and_grad(loss_fn)(params, batch)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), loss
+    step = make_step(loss_fn, optimizer)
 
-    (params, opt_state), losses = lax.scan(step, (params, opt_state),
+    def body(carry, k):
+        k_batch, k_loss = jax.random.split(k)
+        batch = data if batch_size is None else minibatch(k_batch, data, batch_size)
+        params, opt_state, loss = step(*carry, batch, k_loss)
+        return (params, opt_state), loss
+
+    (params, opt_state), losses = lax.scan(body, (params, opt_state),
                                            jax.random.split(key, n_steps))
     return params, opt_state, losses
 
 
-def fit(loss_fn: Callable, params, optimizer: optax.GradientTransformation, n_steps: int,
-        data=None, *, key: jax.Array | None = None, batch_size: int | None = None,
-        chunk: int = 200, progress: bool = True, desc: str | None = None):
-    """Minimise ``loss_fn(params, batch)`` with ``optimizer`` for ``n_steps`` steps.
+def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformation,
+        n_steps: int, data: PyTree | None = None, *, key: jax.Array,
+        batch_size: int | None = None, opt_state: optax.OptState | None = None,
+        chunk: int = 200, progress: bool = True,
+        desc: str | None = None) -> tuple[PyTree, optax.OptState, np.ndarray]:
+    """Minimise ``loss_fn(params, batch, key)`` with ``optimizer`` for ``n_steps`` steps.
 
     Parameters
     ----------
     loss_fn : callable
-        ``(params, batch) -> scalar``; ``batch`` is ``data`` itself (full batch) or a random
-        minibatch of it (leading axis ``batch_size``) when ``batch_size`` is given.
+        ``(params, batch, key) -> scalar``; ``batch`` is ``data`` itself (full batch) or a random
+        minibatch of it (leading axis ``batch_size``) when ``batch_size`` is given; ``key`` is a
+        fresh PRNG key at every step (independent of the minibatch's).
     params : pytree
         Initial parameters.
     optimizer : optax.GradientTransformation
         e.g. ``optax.adam(1e-2)``.
     n_steps : int
-        Number of optimisation steps.
+        Number of optimisation steps (≥ 1).
     data : pytree of arrays sharing a leading axis, optional
-    key : PRNG key, required with ``batch_size``
+    key : PRNG key, keyword-only, required
+        Every step's minibatch and loss key derive from it: the same key, the same run.
+    batch_size : int, optional
+        Draw a minibatch of this many rows (with replacement) at every step.
+    opt_state : optimiser state, optional
+        Resume from this state (returned by a previous ``fit``) instead of
+        ``optimizer.init(params)``: Adam's moments, momentum and schedules' counts carry on.
     chunk : int
         Steps compiled into one ``lax.scan`` between two updates of the progress bar.
 
     Returns
     -------
-    ``(params, losses)``: the trained parameters and the loss at each step (n_steps,), as numpy.
-    A diverging run is returned as is (``nan`` losses), not raised.
+    ``(params, opt_state, losses)``: the trained parameters, the optimiser state, and the loss
+    at each step (n_steps,) as numpy. A diverging run is returned as is (``nan`` losses).
     """
-    if not callable(loss_fn):
-        raise TypeError(f"`loss_fn` must be callable, got {type(loss_fn).__name__}")
+    make_step(loss_fn, optimizer)  # checks both
     n_steps = check_int(n_steps, "n_steps")
     chunk = check_int(chunk, "chunk")
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
         if data is None:
             raise ValueError("`batch_size` needs `data` to draw minibatches from")
-        if key is None:
-            raise ValueError("`batch_size` needs a PRNG `key` to draw minibatches")
-        n = jax.tree.leaves(data)[0].shape[0]
-        if n == 0:
+        if jax.tree.leaves(data)[0].shape[0] == 0:
             raise ValueError("`data` is empty: no sample to draw a minibatch from")
-    key = jax.random.PRNGKey(0) if key is None else key
-    opt_state = optimizer.init(params)
+    if opt_state is None:
+        opt_state = optimizer.init(params)
+    else:
+        expected = jax.tree.structure(jax.eval_shape(optimizer.init, params))
+        if jax.tree.structure(opt_state) != expected:
+            raise ValueError("`opt_state` does not match `optimizer` and `params`: pass the "
+                             "state returned by a fit with the same optimizer")
     losses = []
     sizes = [chunk] * (n_steps // chunk) + ([n_steps % chunk] if n_steps % chunk else [])
     with tqdm(total=n_steps, desc=desc, disable=not progress, leave=False) as bar:
@@ -87,4 +138,4 @@ def fit(loss_fn: Callable, params, optimizer: optax.GradientTransformation, n_st
             losses.append(np.asarray(chunk_losses))
             bar.update(size)
             bar.set_postfix(loss=f"{float(chunk_losses[-1]):.4g}")
-    return params, np.concatenate(losses)
+    return params, opt_state, np.concatenate(losses)
