@@ -23,15 +23,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def bench_tours() -> dict:
-    """`make tours` itself (so the gallery and build/timings.json are refreshed too)."""
-    import run_tours
-
-    run_tours.main([])
+    """`make tours` itself, in its own process (so the gallery and build/timings.json are
+    refreshed too)."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "run_tours.py")], cwd=ROOT, check=False)
     rows = json.loads((ROOT / "build" / "timings.json").read_text())["tours"]
     slowest = max(rows, key=lambda r: r["seconds"])
     return {"tours": [{k: r[k] for k in ("tour", "seconds", "claims", "status")} for r in rows],
@@ -75,7 +72,7 @@ def bench_flops() -> dict:
     import jax.numpy as jnp
     from jax.flatten_util import ravel_pytree
 
-    from aitours.costs import xla_flops
+    from aitours.flops import xla_flops
     from aitours.nn import init_mlp, mlp
 
     X = jax.random.normal(jax.random.PRNGKey(0), (32, 8))
@@ -94,6 +91,14 @@ def bench_flops() -> dict:
         rows.append({"width": w, "d": int(flat.size), "flops_E": f_E,
                      "grad_over_E": f_g / f_E, "fd_over_E": f_fd / f_E})
     return {"mlp": "8 -> w -> w -> 1 tanh, batch 32, float32", "rows": rows}
+
+
+def _fmt(value, spec: str, width: int, suffix: str = "") -> str:
+    """``value`` with ``spec`` and ``suffix``, right-aligned in ``width + len(suffix)``, or "-"
+    when it was not measured (warm times need ``--repeats`` >= 2)."""
+    if value is None:
+        return f"{'-':>{width + len(suffix)}}"
+    return f"{value:>{width}{spec}}{suffix}"
 
 
 def main() -> int:
@@ -119,9 +124,10 @@ def main() -> int:
     print(f"{'':<22}{'cold s':>9}{'warm s':>9}{'final loss':>12}")
     for side in ("numpy", "aitours"):
         r = s[side]
-        print(f"{side:<22}{r['cold_s']:>9.2f}{r['warm_s']:>9.2f}{r['final_loss']:>12.5f}")
-    print(f"{'speed-up numpy/aitours':<22}{s['speedup_cold']:>8.1f}x{s['speedup_warm']:>8.1f}x"
-          f"   |loss gap| {s['final_loss_gap']:.1e}")
+        print(f"{side:<22}{r['cold_s']:>9.2f}{_fmt(r['warm_s'], '.2f', 9)}"
+              f"{r['final_loss']:>12.5f}")
+    print(f"{'speed-up numpy/aitours':<22}{s['speedup_cold']:>8.1f}x"
+          f"{_fmt(s['speedup_warm'], '.1f', 8, 'x')}   |loss gap| {s['final_loss_gap']:.1e}")
     lo, hi = s["speedup_cold_range"]
     print(f"(speed-ups: medians of {args.processes} neighbouring pairs of processes; "
           f"cold {lo:.1f}x to {hi:.1f}x)")

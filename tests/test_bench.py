@@ -1,17 +1,11 @@
 """The SGD peer benchmark compares like with like: the numpy loop and the helper, fed the same
 sample indices, trace the same loss curve (float64 vs float32 apart)."""
 
-import sys
-from pathlib import Path
-
 import jax
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-
-import sgd_peer  # noqa: E402
-
-from aitours.optim import draw_indices  # noqa: E402
+from aitours.random import draw_indices
+from bench import sgd_peer
 
 
 def test_numpy_loop_and_helper_trace_the_same_curve():

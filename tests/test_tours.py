@@ -5,14 +5,26 @@ import re
 
 import nbformat
 import pytest
-from sync_tours import notebook_from_source, problems
-from tourmeta import colab_badge, count_asserts, install_target, tour_sources, with_current_links
+
+from tools.sync_tours import notebook_from_source, problems
+from tools.tourmeta import (
+    ROOT,
+    colab_badge,
+    count_asserts,
+    install_target,
+    tour_sources,
+    with_current_links,
+)
 
 TOURS = tour_sources()
 
 
-def test_there_are_tours():
-    assert len(TOURS) >= 2
+def test_tours_are_numbered_in_order_and_listed_in_the_readme():
+    numbers = [int(p.stem[:2]) for p in TOURS]
+    assert numbers == list(range(1, len(TOURS) + 1)), "tours are numbered 01, 02, ... no gap"
+    readme = (ROOT / "README.md").read_text()
+    missing = [p.stem for p in TOURS if f"(tours/{p.stem}.ipynb)" not in readme]
+    assert not missing, f"tours missing from the README's table: {missing}"
 
 
 @pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])

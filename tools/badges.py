@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from tourmeta import tour_sources, with_current_links
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.tourmeta import tour_sources, with_current_links  # noqa: E402
 
 
 def main(check: bool) -> int:

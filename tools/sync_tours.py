@@ -17,10 +17,10 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-try:
-    from tools.tourmeta import tour_sources
-except ModuleNotFoundError:  # run as a script: its folder tools/ is on sys.path
-    from tourmeta import tour_sources
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.tourmeta import tour_sources  # noqa: E402
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
