@@ -24,9 +24,16 @@ One idea per module, small pure functions over JAX arrays and pytrees:
 
 Submodules are imported on demand (``from aitours import optim``) so that importing the
 package stays cheap.
+
+Importing ``aitours`` turns on JAX's persistent compilation cache (``~/.cache/aitours/jax``), so
+that re-running a tour skips most of its compilation; set ``AITOURS_JAX_CACHE=0`` to opt out
+(see :mod:`aitours._cache`).
 """
 
+from aitours._cache import enable_compilation_cache
 from aitours._compat import enable_x64
+
+enable_compilation_cache()
 
 __all__ = ["enable_x64", "__version__"]
 __version__ = "0.1.0"
