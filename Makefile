@@ -27,6 +27,8 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
+	@# install step: compile (and cache on disk) UMAP's numba code once, not in tour 1's first run
+	$(BIN)/python -m aitours.umap_cache
 	@touch $@
 
 env: $(STAMP)
