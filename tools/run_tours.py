@@ -30,6 +30,7 @@ import platform
 import re
 import shutil
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -46,6 +47,72 @@ BUILD = ROOT / "build"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)")
+PROFILE_MARK = "__AITOURS_PROFILE__"
+
+# --profile: a first cell (removed from the saved copy) that times, per cell, JAX's compilation
+# (tracing, lowering, XLA compile, persistent-cache reads: jax.monitoring events), numba's
+# compilation (its compile events) and figure rendering (the inline backend's print_figure).
+PROFILER = r"""
+import json as _json, sys as _sys, time as _time
+_PROF = {"compile": 0.0, "plot": 0.0, "cells": []}
+_COMPILE_EVENTS = ("/jax/core/compile/", "/jax/compilation_cache/cache_retrieval")
+
+
+def _on_jax_event(event, duration, **kwargs):
+    if event.startswith(_COMPILE_EVENTS):
+        _PROF["compile"] += duration
+
+
+import jax.monitoring as _monitoring
+from matplotlib.backend_bases import FigureCanvasBase as _Canvas
+
+_monitoring.register_event_duration_secs_listener(_on_jax_event)
+_print_figure = _Canvas.print_figure
+
+
+def _timed_print_figure(self, *args, **kwargs):
+    t0 = _time.perf_counter()
+    try:
+        return _print_figure(self, *args, **kwargs)
+    finally:
+        _PROF["plot"] += _time.perf_counter() - t0
+
+
+_Canvas.print_figure = _timed_print_figure
+
+
+class _NumbaListener:
+    def __init__(self):
+        self.depth, self.t0 = 0, 0.0
+
+    def on_start(self, event):
+        self.depth += 1
+        if self.depth == 1:
+            self.t0 = _time.perf_counter()
+
+    def on_end(self, event):
+        self.depth -= 1
+        if self.depth == 0:
+            _PROF["compile"] += _time.perf_counter() - self.t0
+
+
+def _pre(info):
+    if "numba" in _sys.modules and not _PROF.get("numba"):
+        from numba.core import event as _event
+        _event.register("numba:compile", _NumbaListener())
+        _PROF["numba"] = True
+    _PROF["_t"], _PROF["_c"], _PROF["_p"] = _time.perf_counter(), _PROF["compile"], _PROF["plot"]
+
+
+def _post(result):
+    _PROF["cells"].append([_time.perf_counter() - _PROF["_t"], _PROF["compile"] - _PROF["_c"],
+                           _PROF["plot"] - _PROF["_p"]])
+
+
+get_ipython().events.register("pre_run_cell", _pre)
+get_ipython().events.register("post_run_cell", _post)
+"""
+PROFILE_REPORT = f'print("{PROFILE_MARK}" + _json.dumps(_PROF["cells"]))'
 
 
 def first_figure(nb) -> bytes | None:
@@ -113,15 +180,40 @@ def offline_page(nb) -> str:
     return page
 
 
-def run_notebook(path: Path, timeout: int = 120) -> dict:
-    """Execute notebook ``path`` into build/: the row of the timing table."""
+def breakdown(nb, seconds: float) -> dict:
+    """Split a profiled run's ``seconds``: kernel start and the cells before the ``parameters``
+    cell (Colab cell, imports), JAX/numba compilation, figure rendering, and the rest (compute)."""
+    report = nb.cells[-1].get("outputs", [])
+    text = next((o.get("text", "") for o in report if PROFILE_MARK in o.get("text", "")), "")
+    cells = json.loads(text.split(PROFILE_MARK, 1)[1]) if text else []
+    code = [c for c in nb.cells[1:-1] if c.cell_type == "code"]
+    first = next((i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])),
+                 0)
+    wall = [c[0] for c in cells[1:]]  # cells[0] is the profiler cell itself
+    setup = seconds - sum(wall) + sum(wall[:first])
+    compile_s = sum(c[1] for c in cells[first + 1:])
+    plot_s = sum(c[2] for c in cells[first + 1:])
+    return {"start_imports": round(setup, 1), "compile": round(compile_s, 1),
+            "plot": round(plot_s, 1),
+            "compute": round(seconds - setup - compile_s - plot_s, 1)}
+
+
+def run_notebook(path: Path, timeout: int = 120, profile: bool = False) -> dict:
+    """Execute notebook ``path`` into build/: the row of the timing table. With ``profile``,
+    the row also splits the time (:func:`breakdown`)."""
     nb = nbformat.read(path, as_version=4)
     name = path.stem
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     kinds = assert_kinds(code)
     workdir = BUILD / "run"
     workdir.mkdir(parents=True, exist_ok=True)
+    if profile:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(PROFILER))
+        nb.cells.append(nbformat.v4.new_code_cell(PROFILE_REPORT))
     result = execute(nb, cwd=str(workdir), timeout=timeout)
+    split = breakdown(nb, result["seconds"]) if profile else None
+    if profile:
+        nb.cells = nb.cells[1:-1]
     nbformat.write(nb, BUILD / f"{name}.ipynb")
     (BUILD / f"{name}.html").write_text(offline_page(nb), encoding="utf-8")
     png = first_figure(nb)
@@ -134,7 +226,8 @@ def run_notebook(path: Path, timeout: int = 120) -> dict:
             "claim_texts": [src for k, _, src in kinds if k == "claim"],
             "max_gap": result["max_gap"], "max_gap_cell": result["max_gap_cell"],
             "status": result["status"], "error": result["error"],
-            "thumbnail": f"thumbs/{name}.png" if png else None}
+            "thumbnail": f"thumbs/{name}.png" if png else None,
+            **({"breakdown": split} if split else {})}
 
 
 def write_gallery(rows: list[dict]) -> None:
@@ -192,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run these notebooks instead (any path)")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="notebooks run at once")
     parser.add_argument("--timeout", type=int, default=120, help="per-cell timeout, seconds")
+    parser.add_argument("--profile", action="store_true",
+                        help="split each time: start+imports, compilation, plotting, compute")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -206,27 +301,30 @@ def main(argv: list[str] | None = None) -> int:
     local_mathjax()
     print(f"{'notebook':<28}{'seconds':>9}{'claims':>8}{'max gap':>9}  status", flush=True)
     rows = []
+    t0 = time.perf_counter()
     if args.jobs == 1:
         for path in paths:
-            rows.append(run_notebook(path, args.timeout))
+            rows.append(run_notebook(path, args.timeout, args.profile))
             print_row(rows[-1])
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for row in pool.map(run_notebook, paths, [args.timeout] * len(paths)):
+            for row in pool.map(run_notebook, paths, [args.timeout] * len(paths),
+                                [args.profile] * len(paths)):
                 rows.append(row)
                 print_row(row)
+    wall = time.perf_counter() - t0
     total = sum(r["seconds"] for r in rows)
     print(f"{'total':<28}{total:>9.1f}{sum(r['claims'] for r in rows):>8}"
-          f"{max(r['max_gap'] for r in rows):>9.2f}")
+          f"{max(r['max_gap'] for r in rows):>9.2f}   (wall {wall:.1f} s, {args.jobs} at a time)")
     all_ok = all(r["status"] == "ok" for r in rows)
     if not args.notebook:
-        write_timings(rows)
+        write_timings(rows, wall, args.jobs)
     print("wrote build/<name>.ipynb and .html" +
           ("" if args.notebook else ", build/timings.json and build/index.html"))
     return 0 if all_ok else 1
 
 
-def write_timings(rows: list[dict]) -> None:
+def write_timings(rows: list[dict], wall: float, jobs: int) -> None:
     """build/timings.json and the gallery; a partial run keeps the other tours' latest rows."""
     previous = BUILD / "timings.json"
     if previous.exists():
@@ -240,6 +338,7 @@ def write_timings(rows: list[dict]) -> None:
     report = {"machine": f"{platform.machine()}, {platform.python_version()}",
               "cpus": os.cpu_count(), "tours": rows,
               "total_seconds": round(sum(r["seconds"] for r in rows), 1),
+              "wall_seconds": round(wall, 1), "jobs": jobs,
               "max_gap": max(r["max_gap"] for r in rows)}
     (BUILD / "timings.json").write_text(json.dumps(report, indent=2))
     write_gallery(rows)
