@@ -58,7 +58,7 @@ lint: $(STAMP)
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e tests
 
 # Every tour executed by nbval; the tours' own asserts check the math. Two workers, one
 # notebook each (--dist loadfile keeps a notebook's cells on one kernel).
@@ -74,7 +74,7 @@ e2e: $(STAMP)
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make e2e needs Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,e2e]"
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load tests/e2e
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_tours.py

@@ -4,6 +4,7 @@ directory outside the repository (nothing may depend on the working directory)."
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
@@ -30,16 +31,23 @@ def colab_cell_target(py: Path) -> str:
 
 @pytest.fixture(scope="module")
 def colab_python():
-    stamp = VENV / ".installed"
-    wanted = (ROOT / "tests" / "e2e" / "colab_packages.txt").read_text()
-    if not stamp.exists() or stamp.read_text() != wanted:
-        venv.create(VENV, with_pip=True, clear=True)
-        subprocess.run([PY, "-m", "pip", "install", "-q", "-r",
-                        ROOT / "tests" / "e2e" / "colab_packages.txt"], check=True)
-        stamp.write_text(wanted)
-    # each distinct install line of the tours' Colab cells, as the cells run it
-    for target in sorted({colab_cell_target(py) for py in TOURS}):
-        subprocess.run([PY, "-m", "pip", "install", "-q", target], check=True)
+    # `make e2e` runs two test workers: the first builds the venv, the other waits for it
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(VENV.parent / "colab-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = VENV / ".installed"
+        wanted = (ROOT / "tests" / "e2e" / "colab_packages.txt").read_text()
+        if not stamp.exists() or stamp.read_text() != wanted:
+            venv.create(VENV, with_pip=True, clear=True)
+            subprocess.run([PY, "-m", "pip", "install", "-q", "-r",
+                            ROOT / "tests" / "e2e" / "colab_packages.txt"], check=True)
+            stamp.write_text(wanted)
+        # each distinct install line of the tours' Colab cells, as the cells run it (this
+        # checkout's current code: reinstalled even when the version number is unchanged)
+        for target in sorted({colab_cell_target(py) for py in TOURS}):
+            subprocess.run([PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps",
+                            target], check=True)
+            subprocess.run([PY, "-m", "pip", "install", "-q", target], check=True)
     return PY
 
 
