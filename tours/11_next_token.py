@@ -24,7 +24,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
-import time
 from pydoc_data.topics import topics
 
 import jax
@@ -37,7 +36,6 @@ from aitours.attention import attention_weights, causal_mask, init_multi_head
 from aitours.plotting import style
 
 style()
-t_start = time.perf_counter()
 
 # %% tags=["parameters"]
 # every PRNG key of the tour derives from SEED
@@ -324,12 +322,11 @@ print(f"untrained: {bpc_untrained:.3f} bits/char; log2 |V| = {np.log2(V):.3f}")
 assert abs(bpc_untrained - np.log2(V)) < 0.15, "claim: an untrained model predicts uniformly"
 
 # %%
-t0 = time.perf_counter()
 trained, curves = {}, {}
 for i, (task, mask) in enumerate(zip(TASKS, (M_causal, M_causal, M_both, M_both), strict=True)):
     trained[task], curves[task] = fit(params0, i, mask, jax.random.fold_in(k_train, i))
     curves[task] = np.asarray(curves[task]) / np.log(2)
-print(f"{len(TASKS)} models trained ({len(TASKS)} x {N_STEPS} steps) in {time.perf_counter() - t0:.1f} s")
+print(f"{len(TASKS)} models trained, {N_STEPS} steps each")
 bpc_model = float(valid_bits(trained["next token"]))
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -484,6 +481,3 @@ assert accuracy["masking"] > unigram_guess + 0.05, \
 # Next-token prediction is also the task that generates: the model *is* a probability
 # distribution over texts, which can be sampled, as above. Tour 12 asks what else such training
 # can discover: a copying algorithm, the **induction head**, that works in context.
-
-# %%
-print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")
