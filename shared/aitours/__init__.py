@@ -21,6 +21,7 @@ One idea per module, small pure functions over JAX arrays and pytrees:
 - :mod:`aitours.cluster`  Lloyd's k-means
 - :mod:`aitours.distances` MMD and sliced Wasserstein sample distances
 - :mod:`aitours.umap_cache` UMAP with numba's disk cache (fast first run after install)
+- :mod:`aitours.manifold` t-SNE, seeded and on one thread
 - :mod:`aitours.toy2d`    2-d toy distributions (point clouds to cluster or to generate)
 
 Submodules are imported on demand (``from aitours import optim``) so that importing the
