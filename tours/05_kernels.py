@@ -10,7 +10,8 @@
 # $D$ may even be infinite, as for the Gaussian kernel; it writes kernel ridge regression in JAX
 # (checked against scikit-learn), approximates the kernel with $D$ random Fourier features
 # (error $\propto 1/\sqrt D$), and ends with the step deep learning takes: *learning* $\varphi$
-# instead of fixing it, which wins clearly on a target that depends on one hidden direction.
+# instead of fixing it, which wins on a target that depends on one hidden direction, against
+# random features with as many trained parameters and against the best Gaussian kernel.
 
 # %%
 # On Colab, install the tours' helper package; elsewhere `make` has installed it already.
@@ -23,6 +24,8 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
+import math
+from contextlib import nullcontext
 
 import jax
 import jax.numpy as jnp
@@ -35,15 +38,50 @@ from sklearn.kernel_ridge import KernelRidge
 from aitours import enable_x64
 from aitours import random as rnd
 from aitours.data import noisy_function_1d
-from aitours.kernels import gaussian_kernel, rff_features, rff_sample
+from aitours.kernels import gaussian_kernel
 from aitours.plotting import style
 from aitours.rates import loglog_slope
 from aitours.train import fit
 
 style()
+
+# %% tags=["parameters"]
+# every PRNG key of the tour derives from SEED
 SEED = 0
+FLOAT64 = True        # exact identities and the scikit-learn comparison in float64
+SIGMA = 0.3           # width of the Gaussian kernel in the 1-d examples
+LAM = 1e-3            # ridge parameter lambda of the 1-d examples
+FREQ_SCALE = 1.0      # random frequencies w ~ N(0, FREQ_SCALE^2 I / sigma^2): 1 samples k's spectrum
+RFF_DRAWS = 8         # independent draws of the random features, averaged
+D_IN = 16             # dimension of the single-index problem
+N_DEEP = 512          # its training samples
+WIDTH = 64            # neurons of the two-layer network
+N_STEPS = 1000        # Adam steps of the network
+LR = 1e-2             # Adam's learning rate
+TRAIN_FEATURES = True  # train the hidden layer (w_s, b_s) too, not only the output layer
+
+# %% tags=["controls"]
+# Negative controls, run by `make controls`: each removes what some claims are about,
+# and those claims must then fail.
+CONTROLS = {
+    "float32": {"set": {"FLOAT64": False},
+                "kills": ["primal and dual ridge solutions coincide", "matches scikit-learn",
+                          "60 Taylor features reproduce"]},
+    "narrow_kernel": {"set": {"SIGMA": 0.05}, "kills": ["60 Taylor features reproduce"]},
+    "wrong_frequencies": {"set": {"FREQ_SCALE": 2.0},
+                          "kills": ["Monte Carlo rate", "ridge on random features approaches"]},
+    "untrained": {"set": {"N_STEPS": 0},
+                  "kills": ["learned features beat", "beats the best Gaussian kernel",
+                            "align with the hidden direction"]},
+    "frozen_features": {"set": {"TRAIN_FEATURES": False},
+                        "kills": ["learned features beat", "align with the hidden direction"]},
+}
+
+# %%
 key = jax.random.PRNGKey(SEED)
-k_lin, k_1d, k_rff, k_reg, k_deep = jax.random.split(key, 5)
+k_lin, k_1d, k_rff, k_reg, k_deep, k_fit = jax.random.split(key, 6)
+precision = enable_x64 if FLOAT64 else nullcontext   # float64 where exactness is the point
+np_float = np.float64 if FLOAT64 else np.float32
 
 # %% [markdown]
 # ## Linear models: the solution lives in the span of the data
@@ -54,22 +92,24 @@ k_lin, k_1d, k_rff, k_reg, k_deep = jax.random.split(key, 5)
 # The second (*dual*) form follows from $X^\top(XX^\top + n\lambda) = (X^\top X + n\lambda)X^\top$:
 # $\theta^\star = \sum_i \alpha_i x_i$ is a combination of the samples (**representer theorem**),
 # with $\alpha = (K + n\lambda I)^{-1} y$ and $K = XX^\top$ the matrix of inner products. The
-# primal solve costs $O(d^3)$, the dual $O(n^3)$: when $d \gg n$, the dual wins.
+# primal solve costs $O(d^3)$, the dual $O(n^3)$: when $d \gg n$, the dual wins. The identity is
+# exact, so the two solutions agree to rounding: about $10^{-15}$ in float64 (the check asks
+# $10^{-10}$), $10^{-6}$ in float32.
 
 # %%
 n_lin, d_lin, lam_lin = 40, 500, 1e-2
 
-
-# any data will do: the identity is exact (numpy float64 for these small systems)
-Z = np.asarray(rnd.normal(k_lin, (n_lin, d_lin + 1)), np.float64)
+# any data will do: the identity is exact (numpy, small systems)
+Z = np.asarray(rnd.normal(k_lin, (n_lin, d_lin + 1)), np_float)
 X_lin, y_lin = Z[:, :d_lin], Z[:, d_lin]
-theta_primal = np.linalg.solve(X_lin.T @ X_lin + n_lin * lam_lin * np.eye(d_lin),
+theta_primal = np.linalg.solve(X_lin.T @ X_lin + n_lin * lam_lin * np.eye(d_lin, dtype=np_float),
                                X_lin.T @ y_lin)                                  # d x d system
-alpha_lin = np.linalg.solve(X_lin @ X_lin.T + n_lin * lam_lin * np.eye(n_lin), y_lin)  # n x n
+alpha_lin = np.linalg.solve(X_lin @ X_lin.T + n_lin * lam_lin * np.eye(n_lin, dtype=np_float),
+                            y_lin)                                               # n x n system
 theta_dual = X_lin.T @ alpha_lin
 gap_lin = np.linalg.norm(theta_primal - theta_dual) / np.linalg.norm(theta_primal)
 print(f"d = {d_lin} > n = {n_lin}: |theta_primal - X^T alpha| / |theta_primal| = {gap_lin:.1e}")
-assert gap_lin < 1e-10
+assert gap_lin < 1e-10, "claim: the primal and dual ridge solutions coincide"
 
 # %% [markdown]
 # ## Kernels: features of infinite dimension
@@ -83,12 +123,12 @@ assert gap_lin < 1e-10
 # $$ k(x, x') = \sum_{j=0}^{\infty} \varphi_j(x)\varphi_j(x'), \qquad
 #    \varphi_j(x) = e^{-x^2/(2\sigma^2)} \frac{(x/\sigma)^j}{\sqrt{j!}} , $$
 # an inner product of infinitely many features. Truncated at $D$ terms, the Gram matrix
-# $\Phi_D\Phi_D^\top$ converges to $K$ (super-exponentially in $D$).
+# $\Phi_D\Phi_D^\top$ converges to $K$ super-exponentially in $D$, once $D$ exceeds about
+# $(\max|x|/\sigma)^2$ (the terms are a Poisson distribution of mean $xx'/\sigma^2$): for
+# $x \in [-1, 1]$ and $\sigma = 0.3$, some 60 features reach float64's rounding, while for
+# $\sigma = 0.05$ hundreds would be needed.
 
 # %%
-sigma, lam = 0.3, 1e-3
-
-
 def target_1d(x):
     return jnp.sin(4 * x) + 0.5 * x
 
@@ -96,26 +136,26 @@ def target_1d(x):
 @jax.jit
 def taylor_errors(x):
     """max |Phi_D Phi_D^T - K| for the first D = 1..80 Taylor features, all at once."""
-    K = gaussian_kernel(x[:, None], sigma=sigma)
+    K = gaussian_kernel(x[:, None], sigma=SIGMA)
     j = jnp.arange(80.0)
-    Phi = (jnp.exp(-x[:, None] ** 2 / (2 * sigma**2)) * (x[:, None] / sigma) ** j
+    Phi = (jnp.exp(-x[:, None] ** 2 / (2 * SIGMA**2)) * (x[:, None] / SIGMA) ** j
            * jnp.exp(-0.5 * jax.scipy.special.gammaln(j + 1)))
     grams = jnp.cumsum(Phi.T[:, :, None] * Phi.T[:, None, :], axis=0)   # (80, n, n)
     return jnp.max(jnp.abs(grams - K), axis=(1, 2))
 
 
-with enable_x64():
+with precision():
     x_1d, y_1d = jax.jit(noisy_function_1d, static_argnums=(1, 2, 3))(k_1d, 40, target_1d, 0.2)
     taylor_err = np.asarray(taylor_errors(x_1d))
-Ds_taylor = np.arange(1, 81)
 print(f"max |Phi_D Phi_D^T - K|: D = 10: {taylor_err[9]:.1e}, D = 30: {taylor_err[29]:.1e}, "
       f"D = 60: {taylor_err[59]:.1e}")
-assert taylor_err[59] < 1e-12 and taylor_err[29] < 1e-4 * taylor_err[9]
+assert taylor_err[59] < 1e-12, "claim: 60 Taylor features reproduce the Gaussian kernel"
 
+# %%
 fig, ax = plt.subplots()
-ax.semilogy(Ds_taylor, np.maximum(taylor_err, 1e-17))
+ax.semilogy(np.arange(1, 81), np.maximum(taylor_err, 1e-17))
 ax.set(xlabel="number of features $D$", ylabel=r"$\max_{ij} |(\Phi_D\Phi_D^\top)_{ij} - K_{ij}|$",
-       title=rf"Gaussian kernel ($\sigma$ = {sigma}): $D$ Taylor features, $D \to \infty$")
+       title=rf"Gaussian kernel ($\sigma$ = {SIGMA}): $D$ Taylor features, $D \to \infty$")
 plt.show()
 
 # %% [markdown]
@@ -124,12 +164,24 @@ plt.show()
 # Fit $n = 40$ noisy samples of $\sin(4x) + x/2$ with the Gaussian kernel. scikit-learn's
 # `KernelRidge(alpha, kernel="rbf", gamma)` solves $(K + \texttt{alpha}\, I)\alpha = y$: the same
 # problem for $\texttt{alpha} = n\lambda$ and $\gamma = 1/(2\sigma^2)$.
+#
+# **Exercise 1 (kernel ridge regression).** Write `krr_fit(x_train, y_train, sigma, lam)`:
+# inputs $x$ of shape $(n, d)$, $y$ of shape $(n,)$, the width $\sigma$ and $\lambda$; output the
+# dual coefficients $\alpha = (K + n\lambda I_n)^{-1} y$, shape $(n,)$, with
+# $K$ = `gaussian_kernel(x_train, sigma=sigma)`. (Use `jnp.linalg.solve`, not an inverse.) The
+# prediction $f(x) = \sum_i \alpha_i k(x_i, x)$ is written for you. In float64, the fit must
+# match scikit-learn's to $10^{-10}$ (it does to about $10^{-14}$).
 
 # %%
 @jax.jit
 def krr_fit(x_train, y_train, sigma, lam):
+    ### BEGIN SOLUTION
     K = gaussian_kernel(x_train, sigma=sigma)
-    return jnp.linalg.solve(K + x_train.shape[0] * lam * jnp.eye(x_train.shape[0]), y_train)
+    n = x_train.shape[0]
+    alpha = jnp.linalg.solve(K + n * lam * jnp.eye(n), y_train)
+    ### END SOLUTION
+    ### STUB alpha = jnp.zeros_like(y_train)  # your code here: (K + n lam I)^-1 y
+    return alpha
 
 
 @jax.jit
@@ -137,17 +189,18 @@ def krr_predict(alpha, x_train, x_new, sigma):
     return gaussian_kernel(x_new, x_train, sigma=sigma) @ alpha
 
 
+# %%
 xs = np.linspace(-1, 1, 400)
-with enable_x64():
-    X1, grid = x_1d[:, None], jnp.asarray(xs[:, None])
-    alpha_1d = krr_fit(X1, y_1d, sigma, lam)
-    f_krr = np.asarray(krr_predict(alpha_1d, X1, grid, sigma))
-sk = KernelRidge(alpha=len(x_1d) * lam, kernel="rbf", gamma=1 / (2 * sigma**2))
-sk.fit(np.asarray(X1), np.asarray(y_1d))
-f_sk = sk.predict(np.asarray(xs, np.float64)[:, None])
+with precision():
+    X1, grid = x_1d[:, None], jnp.asarray(xs[:, None], np_float)
+    alpha_1d = krr_fit(X1, y_1d, SIGMA, LAM)
+    f_krr = np.asarray(krr_predict(alpha_1d, X1, grid, SIGMA))
+sk = KernelRidge(alpha=len(x_1d) * LAM, kernel="rbf", gamma=1 / (2 * SIGMA**2))
+sk.fit(np.asarray(X1, np.float64), np.asarray(y_1d, np.float64))
+f_sk = sk.predict(xs[:, None])
 gap_sk = float(np.max(np.abs(f_krr - f_sk)))
 print(f"max |f_JAX - f_scikit-learn| on a grid of {len(xs)} points: {gap_sk:.1e}")
-assert gap_sk < 1e-6
+assert gap_sk < 1e-10, "claim: kernel ridge in JAX matches scikit-learn's KernelRidge"
 
 # %% [markdown]
 # The representer theorem, made visible: the fitted function is a sum of $n$ Gaussian bumps
@@ -161,8 +214,8 @@ def krr_bumps(x_train, y_train, x_new, sigma, lam):
                                                                             sigma=sigma)
 
 
-def show_krr(sigma=0.3, lam=1e-3):
-    with enable_x64():
+def show_krr(sigma=SIGMA, lam=LAM):
+    with precision():
         bumps = np.asarray(krr_bumps(X1, y_1d, grid, sigma, lam))
     fig, ax = plt.subplots()
     ax.plot(xs, bumps.T, color="C0", lw=0.7, alpha=0.5)
@@ -176,15 +229,15 @@ def show_krr(sigma=0.3, lam=1e-3):
     plt.show()
 
 
-show_krr(sigma, lam)
+show_krr(SIGMA, LAM)
 
 # %% [markdown]
 # Try it: move $\sigma$ (the bumps' width) and $\lambda$. Small $\sigma$ and $\lambda$
 # interpolate the noise; large ones smooth it out, until the fit flattens.
 
 # %%
-interact(show_krr, sigma=FloatLogSlider(0.3, base=10, min=-1.5, max=0, description="σ"),
-         lam=FloatLogSlider(1e-3, base=10, min=-8, max=0, description="λ"));
+interact(show_krr, sigma=FloatLogSlider(SIGMA, base=10, min=-1.5, max=0, description="σ"),
+         lam=FloatLogSlider(LAM, base=10, min=-8, max=0, description="λ"));
 
 # %% [markdown]
 # ## Random Fourier features: a finite $\varphi$ with error $1/\sqrt{D}$
@@ -195,13 +248,40 @@ interact(show_krr, sigma=FloatLogSlider(0.3, base=10, min=-1.5, max=0, descripti
 # $[0, 2\pi)$. Averaging $D$ independent draws gives features
 # $\varphi_D(x) = \sqrt{2/D}\,\big(\cos(\langle w_j, x\rangle + b_j)\big)_{j \le D}$ with
 # $\langle\varphi_D(x), \varphi_D(x')\rangle \to k(x, x')$ at the Monte Carlo rate $1/\sqrt{D}$.
+#
+# **Exercise 2 (random Fourier features).** Write `sample_rff(key, d, D, sigma)`, returning
+# $W$ of shape $(D, d)$ with i.i.d. $\mathcal N(0, s^2/\sigma^2)$ entries, where
+# $s$ = `FREQ_SCALE` (1 samples the Gaussian kernel's spectrum), and $b$ of shape $(D,)$
+# uniform on $[0, 2\pi)$ (use `rnd.normal` and `rnd.uniform`, one key each); and
+# `rff(X, W, b)`, mapping $X$ $(n, d)$ to $\Phi = \sqrt{2/D}\cos(XW^\top + b)$, shape $(n, D)$.
+
+# %%
+def sample_rff(key, d, D, sigma):
+    ### BEGIN SOLUTION
+    k_w, k_b = jax.random.split(key)
+    W = FREQ_SCALE * rnd.normal(k_w, (D, d)) / sigma
+    b = rnd.uniform(k_b, (D,), maxval=2 * jnp.pi)
+    ### END SOLUTION
+    ### STUB W, b = jnp.zeros((D, d)), jnp.zeros(D)  # your code here: w ~ N(0, s^2 I / sigma^2), b ~ U[0, 2 pi)
+    return W, b
+
+
+def rff(X, W, b):
+    ### BEGIN SOLUTION
+    Phi = jnp.sqrt(2.0 / W.shape[0]) * jnp.cos(X @ W.T + b)
+    ### END SOLUTION
+    ### STUB Phi = jnp.zeros((X.shape[0], W.shape[0]))  # your code here: sqrt(2/D) cos(X W^T + b)
+    return Phi
+
+
+# %% [markdown]
 # We measure the root-mean-square error over the Gram matrix of 64 points in $\mathbb{R}^5$,
 # averaged over 8 draws, for $D = 4, \dots, 4096$ (each $\varphi_D$ takes the first $D$ of 4096
 # features, so one draw serves every $D$).
 
 # %%
 Ds = [2**k for k in range(2, 13)]
-D_max, n_rff, d_rff, sigma_rff, draws = Ds[-1], 64, 5, 2.0, 8
+D_max, n_rff, d_rff, sigma_rff = Ds[-1], 64, 5, 2.0
 
 
 def prefix_grams(Phi1, Phi2):
@@ -216,18 +296,19 @@ def prefix_grams(Phi1, Phi2):
     return jnp.cumsum(blocks, axis=0)[D // Ds[0] - 1] * (D_max / D)[:, None, None]
 
 
+# %%
 @jax.jit
 def rff_experiment(k):
     """RMS error of the random-feature Gram matrix of 64 points in R^5, for every D, averaged
-    over `draws` independent draws; and the first draw's (W, b), for a picture."""
+    over RFF_DRAWS independent draws; and the first draw's (W, b), for a picture."""
     kx, kd = jax.random.split(k)
     X = rnd.normal(kx, (n_rff, d_rff))
     K = gaussian_kernel(X, sigma=sigma_rff)
-    W, b = rff_sample(kd, d_rff, draws * D_max, sigma_rff)          # `draws` independent sets
-    W, b = W.reshape(draws, D_max, d_rff), b.reshape(draws, D_max)
+    W, b = sample_rff(kd, d_rff, RFF_DRAWS * D_max, sigma_rff)     # independent sets of D_max
+    W, b = W.reshape(RFF_DRAWS, D_max, d_rff), b.reshape(RFF_DRAWS, D_max)
 
     def rms_error(W, b):
-        Phi = rff_features(X, W, b)
+        Phi = rff(X, W, b)
         return jnp.sqrt(jnp.mean((prefix_grams(Phi, Phi) - K) ** 2, axis=(1, 2)))
 
     errors = jax.lax.map(lambda Wb: rms_error(*Wb), (W, b)).mean(axis=0)   # one draw at a time
@@ -238,7 +319,7 @@ rff_err, W_first, b_first = map(np.asarray, rff_experiment(k_rff))
 slope_rff = loglog_slope(Ds, rff_err)
 print(f"RMS error: D = {Ds[0]}: {rff_err[0]:.3f}, D = {Ds[-1]}: {rff_err[-1]:.4f}; "
       f"log-log slope {slope_rff:.3f} (theory -0.5)")
-assert -0.65 <= slope_rff <= -0.35
+assert -0.55 <= slope_rff <= -0.45, "claim: the kernel's error decays at the Monte Carlo rate 1/sqrt(D)"
 
 # %%
 # the first draw's approximate kernel along a line, k_D(0, t e_1) (it only sees |x - x'|)
@@ -261,7 +342,7 @@ plt.show()
 
 # %% [markdown]
 # Ridge regression on $\varphi_D$ is kernel ridge regression with the approximate kernel
-# $\Phi_D\Phi_D^\top$, so its predictions approach the exact ones as $D$ grows, at the same
+# $\Phi_D\Phi_D^\top$, so its predictions approach the exact ones as $D$ grows, at about the same
 # $1/\sqrt{D}$ rate. Back to the 1-d samples above (distance to kernel ridge averaged over 8 draws
 # of the features; the curves show one draw):
 
@@ -270,21 +351,22 @@ plt.show()
 def rff_ridge(k, x_train, y_train, x_new):
     """Ridge on the first D random features, for every D in Ds, solved in the dual (n x n):
     alpha_D = (K_D + n lam I)^-1 y, weights theta_D = Phi_D^T alpha_D. Predictions on x_new for
-    `draws` independent draws of the features: (draws, len(Ds), m)."""
+    RFF_DRAWS independent draws of the features: (RFF_DRAWS, len(Ds), m)."""
     n_tr, D = x_train.shape[0], np.array(Ds)[:, None]
-    W, b = rff_sample(k, x_train.shape[1], draws * D_max, sigma)
-    W, b = W.reshape(draws, D_max, -1), b.reshape(draws, D_max)
+    W, b = sample_rff(k, x_train.shape[1], RFF_DRAWS * D_max, SIGMA)
+    W, b = W.reshape(RFF_DRAWS, D_max, -1), b.reshape(RFF_DRAWS, D_max)
 
     def one_draw(Wb):
-        Phi_tr, Phi_new = rff_features(x_train, *Wb), rff_features(x_new, *Wb)
+        Phi_tr, Phi_new = rff(x_train, *Wb), rff(x_new, *Wb)
         rhs = jnp.broadcast_to(y_train[:, None], (len(Ds), n_tr, 1))
-        alpha = jnp.linalg.solve(prefix_grams(Phi_tr, Phi_tr) + n_tr * lam * jnp.eye(n_tr), rhs)
+        alpha = jnp.linalg.solve(prefix_grams(Phi_tr, Phi_tr) + n_tr * LAM * jnp.eye(n_tr), rhs)
         theta = (alpha[..., 0] @ Phi_tr) * (np.arange(D_max) < D) * (D_max / D)  # (len(Ds), D_max)
         return theta @ Phi_new.T
 
     return jax.lax.map(one_draw, (W, b))
 
 
+# %%
 f_D = np.asarray(rff_ridge(k_reg, np.asarray(X1, np.float32), np.asarray(y_1d, np.float32),
                            np.asarray(xs[:, None], np.float32)))
 gap_D = np.sqrt(np.mean((f_D - f_krr) ** 2, axis=2)).mean(axis=0)     # averaged over draws
@@ -292,8 +374,17 @@ scale = np.sqrt(np.mean(f_krr**2))
 slope_reg = loglog_slope(Ds, gap_D)
 print(f"RMS |f_D - f_KRR| / RMS |f_KRR|: D = {Ds[0]}: {gap_D[0] / scale:.3f}, "
       f"D = {Ds[-1]}: {gap_D[-1] / scale:.4f}; log-log slope {slope_reg:.2f}")
-assert gap_D[-1] < 0.05 * scale and -0.9 <= slope_reg <= -0.25
+assert gap_D[-1] < 0.025 * scale and -0.65 <= slope_reg <= -0.35, \
+    "claim: ridge on random features approaches kernel ridge like 1/sqrt(D)"
 
+# %% [markdown]
+# Over seeds 0–5 the Gram matrix's error has slope $-0.49$ to $-0.52$ (the check asks
+# $[-0.55, -0.45]$). The ridge predictions are noisier: slope $-0.41$ to $-0.55$ (the check asks
+# $[-0.65, -0.35]$), within 0.4–1.3% of kernel ridge at $D = 4096$ (the check asks 2.5%).
+# Drawing the frequencies at the wrong scale (`FREQ_SCALE = 2`) approximates another kernel:
+# the error then stalls at the distance between the two.
+
+# %%
 fig, ax = plt.subplots()
 ax.scatter(x_1d, y_1d, s=16, color="k", zorder=3, label="samples")
 for D in (4, 16, 256):
@@ -311,98 +402,148 @@ plt.show()
 # $\varphi_s(x) = \mathrm{ReLU}(\langle w_s, x\rangle + b_s)$ along with $a$. Take a target that
 # depends on one hidden direction $u$ in dimension $d = 16$,
 # $y = \sqrt{1 + \langle u, x\rangle^2}$, $x \sim \mathcal{N}(0, I_d)$, and $n = 512$ samples.
-# Compare, at the same width $N = 64$: fixed random features (the same network with $w_s, b_s$
-# frozen at their random initialisation $w_s \sim \mathcal{N}(0, I/d)$, $b_s = 0$, $a$ fitted by ridge with the best $\lambda$ *on the
-# test set*, a favour), the Gaussian kernel ($D = \infty$, best $\sigma, \lambda$ on the test set
-# too), and the network trained by Adam.
+# The network, $N = 64$ neurons, has $N(d + 2) + 1 = 1153$ trained parameters. Against it:
+#
+# - **random ReLU features**, $w_s \sim \mathcal{N}(0, I/d)$ and biases $b_s \sim \mathcal{N}(0, 1)$
+#   frozen, only the output layer fitted (ridge): with $N = 64$ features (the network's own
+#   initial features), and with $N(d+2) = 1152$ features, i.e. **as many trained parameters**
+#   as the network;
+# - the **Gaussian kernel** ($D = \infty$).
+#
+# The fixed methods get a favour: their $\sigma$ and $\lambda$ are the best of a grid *on the test
+# set* (and we check that the best value is inside the grid, not on its edge). All regress
+# $y - \bar y$ (the training mean), so no intercept is penalised. Errors are relative: test MSE
+# divided by the test variance, so the constant predictor scores about 1.
 
 # %%
-d_deep, n_deep, n_te_deep, N = 16, 512, 2000, 64
+n_te_deep, N = 2000, WIDTH
+D_rf = N * (D_IN + 2)        # random features with as many trained parameters as the network
 
 
 @jax.jit
 def single_index_problem(k):
-    """Hidden unit direction u, train/test samples of y = sqrt(1 + <u, x>^2), initial network:
-    all from one draw of Gaussian vectors in R^d, split in rows."""
-    Z = rnd.normal(k, (1 + n_deep + n_te_deep + N, d_deep))
+    """Hidden unit direction u, train/test samples of y = sqrt(1 + <u, x>^2), and D_rf random
+    ReLU features (w_s ~ N(0, I/d), b_s ~ N(0, 1)), of which the network starts at the first N."""
+    k_z, k_b = jax.random.split(k)
+    Z = rnd.normal(k_z, (1 + N_DEEP + n_te_deep + D_rf, D_IN))
     u = Z[0] / jnp.linalg.norm(Z[0])
-    X_tr, X_te, W0 = jnp.split(Z[1:], [n_deep, n_deep + n_te_deep])
-    params0 = {"W": W0 / np.sqrt(d_deep), "b": jnp.zeros(N), "a": jnp.zeros(N), "c": jnp.zeros(())}
-    return u, X_tr, jnp.sqrt(1 + (X_tr @ u) ** 2), X_te, jnp.sqrt(1 + (X_te @ u) ** 2), params0
+    X_tr, X_te, W_rf = jnp.split(Z[1:], [N_DEEP, N_DEEP + n_te_deep])
+    f = lambda X: jnp.sqrt(1 + (X @ u) ** 2)
+    return u, X_tr, f(X_tr), X_te, f(X_te), W_rf / np.sqrt(D_IN), rnd.normal(k_b, (D_rf,))
 
 
+u, X_tr, y_tr, X_te, y_te, W_rf, b_rf = map(np.asarray, single_index_problem(k_deep))
+X_tr, y_tr, X_te, y_te = (a.astype(np.float64) for a in (X_tr, y_tr, X_te, y_te))
+y_mean, var_te = y_tr.mean(), y_te.var()
+
+# %% [markdown]
+# All fixed methods are ridge regressions in the dual: $\alpha = (K + n\lambda I)^{-1}(y - \bar y)$
+# with $K = \Phi\Phi^\top$ for features, or the Gaussian Gram matrix. One eigendecomposition of
+# $K$ gives every $\lambda$ at once (numpy, float64).
+
+# %%
+lams = np.logspace(-9, 1, 21)
+
+
+def ridge_path(K_tr, K_te):
+    """Relative test error of ridge (K_tr + n lam I)^-1 (y - ybar) for every lam in lams: (len(lams),)."""
+    evals, V = np.linalg.eigh(K_tr)
+    alphas = V @ ((V.T @ (y_tr - y_mean))[:, None] / (evals[:, None] + N_DEEP * lams))
+    return np.mean((K_te @ alphas + y_mean - y_te[:, None]) ** 2, axis=0) / var_te
+
+
+def rf_errors(n_feat):
+    F_tr, F_te = (np.maximum(X @ W_rf[:n_feat].T + b_rf[:n_feat], 0) for X in (X_tr, X_te))
+    return ridge_path(F_tr @ F_tr.T, F_te @ F_tr.T)
+
+
+def sq_dist(A, B):
+    return np.maximum((A**2).sum(1)[:, None] + (B**2).sum(1)[None] - 2 * A @ B.T, 0)
+
+
+# %%
+sigmas = 2.0 ** np.arange(0, 8)                  # 1 .. 128; typical |x - x'| is sqrt(2 d) = 5.7
+err_rf_N, err_rf = rf_errors(N), rf_errors(D_rf)
+dist_tr, dist_te = sq_dist(X_tr, X_tr), sq_dist(X_te, X_tr)
+err_krr_grid = np.stack([ridge_path(np.exp(-dist_tr / (2 * s**2)), np.exp(-dist_te / (2 * s**2)))
+                         for s in sigmas])        # (len(sigmas), len(lams))
+i_s, i_l = np.unravel_index(np.argmin(err_krr_grid), err_krr_grid.shape)
+print(f"relative test error, best on the grids: random features N = {N}: {err_rf_N.min():.3f}, "
+      f"D = {D_rf}: {err_rf.min():.3f}; Gaussian kernel: {err_krr_grid.min():.3f} "
+      f"(sigma = {sigmas[i_s]:g}, lambda = {lams[i_l]:.0e})")
+assert 0 < i_s < len(sigmas) - 1 and 0 < i_l < len(lams) - 1, "sanity: the kernel's best (σ, λ) is inside its grid"
+assert 0 < np.argmin(err_rf) < len(lams) - 1, "sanity: the random features' best λ is inside the grid"
+
+# %% [markdown]
+# Now the network, started from the first $N$ random features ($a = 0$, $c = \bar y$) and trained
+# by Adam on the full batch. With `TRAIN_FEATURES = False` only $a$ and $c$ move: that is the
+# random-feature model with $N$ features, fitted by gradient descent instead of ridge.
+
+# %%
 def two_layer(p, X):
-    return jax.nn.relu(X @ p["W"].T + p["b"]) @ p["a"] + p["c"]
+    W, b = p["W"], p["b"]
+    if not TRAIN_FEATURES:
+        W, b = jax.lax.stop_gradient(W), jax.lax.stop_gradient(b)
+    return jax.nn.relu(X @ W.T + b) @ p["a"] + p["c"]
 
 
-u, X_tr, y_tr, X_te, y_te, params0 = single_index_problem(k_deep)
-var_te = float(jnp.var(y_te))
-
-
-# fixed features: ridge on (phi(x), 1) for 17 values of lambda at once (numpy, 65 x 65 systems)
-W0, b0 = np.asarray(params0["W"], np.float64), np.asarray(params0["b"], np.float64)
-F_tr, F_te = (np.c_[np.maximum(np.asarray(X, np.float64) @ W0.T + b0, 0), np.ones(len(X))]
-              for X in (X_tr, X_te))
-lams_rf = np.logspace(-8, 0, 17)
-rhs = np.broadcast_to((F_tr.T @ np.asarray(y_tr))[:, None], (len(lams_rf), N + 1, 1))
-coef = np.linalg.solve(F_tr.T @ F_tr + n_deep * lams_rf[:, None, None] * np.eye(N + 1), rhs)[..., 0]
-mse_rf = np.mean((coef @ F_te.T - np.asarray(y_te)) ** 2, axis=1)
-pred_rf = coef[np.argmin(mse_rf)] @ F_te.T
-err_rf = mse_rf.min() / var_te
-
-
-@jax.jit
-def krr_test_errors(sigmas, lams, X_tr, y_tr, X_te, y_te):
-    def one(s, l):
-        a = krr_fit(X_tr, y_tr, s, l)
-        return jnp.mean((krr_predict(a, X_tr, X_te, s) - y_te) ** 2)
-    return jax.vmap(one)(sigmas, lams)
-
-
-grid_s, grid_l = jnp.meshgrid(jnp.array([4.0, 8.0, 16.0]), jnp.array([1e-7, 1e-5, 1e-3]))
-err_krr = float(jnp.min(krr_test_errors(grid_s.ravel(), grid_l.ravel(), X_tr, y_tr, X_te, y_te)))
-err_krr /= var_te
-
-
-# learned features: train everything
 def mse(p, batch, key=None):
     X, y = batch
     return jnp.mean((two_layer(p, X) - y) ** 2)
 
 
-params, _, losses = fit(mse, params0, optax.adam(1e-2), 1000, (X_tr, y_tr),
-                        key=jax.random.fold_in(k_deep, 1), desc="two-layer net")
-err_nn = float(mse(params, (X_te, y_te))) / var_te
-print(f"relative test error (MSE / variance): random features {err_rf:.3f}, "
-      f"Gaussian kernel {err_krr:.3f}, trained network {err_nn:.3f}")
-assert err_nn < 0.25 * err_rf
-assert err_nn < err_krr
+params0 = {"W": jnp.asarray(W_rf[:N]), "b": jnp.asarray(b_rf[:N]), "a": jnp.zeros(N),
+           "c": jnp.asarray(y_mean, jnp.float32)}
+data_tr = (jnp.asarray(X_tr, jnp.float32), jnp.asarray(y_tr, jnp.float32))
+params, _, losses = (fit(mse, params0, optax.adam(LR), N_STEPS, data_tr, key=k_fit,
+                         desc="two-layer net") if N_STEPS > 0 else (params0, None, None))
+err_nn = float(mse(params, (jnp.asarray(X_te, jnp.float32), jnp.asarray(y_te, jnp.float32)))) / var_te
+print(f"relative test error: trained network {err_nn:.3f} ({N_STEPS} Adam steps); "
+      f"random features with {D_rf + 1} parameters {err_rf.min():.3f}; "
+      f"Gaussian kernel {err_krr_grid.min():.3f}")
+assert err_nn < 0.35 * err_rf.min(), "claim: learned features beat fixed ones with as many trained parameters"
+assert err_nn < 0.7 * err_krr_grid.min(), "claim: the trained network beats the best Gaussian kernel"
 
 # %% [markdown]
-# What did the network learn? Its features $w_s$ turn towards the hidden direction $u$: the
-# cosine $|\langle w_s, u\rangle| / \|w_s\|$, about $\sqrt{2/(\pi d)} \approx 0.2$ for random
-# directions, grows during training, so that $\varphi$ adapts to the target. Fixed features cannot
-# do this; in dimension $d$, they need far more than $N$ features to cover all the directions.
+# Over seeds 0–5 the trained network's relative error is 0.015–0.023: 4 to 8 times lower than
+# random features with as many trained parameters (0.10–0.13; the check asks 1/0.35), and 1.8
+# to 2.7 times lower than the best Gaussian kernel (0.038–0.046; the check asks 1/0.7). The
+# kernel is the closer competitor: with its width tuned on the test set, it already captures
+# much of this smooth target. With only $N = 64$ random features (the network before training,
+# its output layer fitted), the error is 0.75–1.0, near the constant predictor's.
+
+# %% [markdown]
+# What did the network learn? Its features $w_s$ turn towards the hidden direction $u$. For a
+# random direction in $\mathbb{R}^d$ the mean of $|\cos(w_s, u)| = |\langle w_s, u\rangle| /
+# \|w_s\|$ is $\Gamma(\frac d2) / (\sqrt\pi\, \Gamma(\frac{d+1}2)) \approx \sqrt{2/(\pi d)}$,
+# $0.20$ for $d = 16$ (the median is lower, about $0.17$). Training raises it, 1.8 to 2.2 times
+# over seeds 0–5 (the check asks 1.5), and the neurons that matter most, weighted by their size
+# $|a_s|\,\|w_s\|$, reach about 0.6: $\varphi$ adapts to the target. Fixed features cannot do this: in dimension $d$ they need far more than
+# $N$ features to cover all the directions.
 
 # %%
 def alignment(W):
-    return np.asarray(jnp.abs(W @ u) / jnp.linalg.norm(W, axis=1))
+    return np.abs(np.asarray(W) @ u) / np.linalg.norm(np.asarray(W), axis=1)
 
 
 align0, align1 = alignment(params0["W"]), alignment(params["W"])
-print(f"median |cos(w_s, u)|: at initialisation {np.median(align0):.2f}, "
-      f"after training {np.median(align1):.2f}")
-assert np.median(align1) > 0.4 and np.median(align1) > 2 * np.median(align0)
+mean_random = math.exp(math.lgamma(D_IN / 2) - math.lgamma((D_IN + 1) / 2)) / math.sqrt(math.pi)
+size = np.abs(np.asarray(params["a"])) * np.linalg.norm(np.asarray(params["W"]), axis=1)
+print(f"mean |cos(w_s, u)|: random directions {mean_random:.3f}, at initialisation "
+      f"{align0.mean():.3f}, after training {align1.mean():.3f} "
+      f"(weighted by the neurons' sizes |a_s| |w_s|: {np.average(align1, weights=size + 1e-12):.3f})")
+assert align1.mean() > 1.5 * align0.mean(), "claim: the learned features align with the hidden direction"
 
-t_te = np.asarray(X_te @ u)
+# %%
+t_te = X_te @ u
 order = np.argsort(t_te)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-ax1.scatter(t_te, pred_rf, s=3, alpha=0.4, label=f"random features (rel. error {err_rf:.2f})")
-ax1.scatter(t_te, np.asarray(two_layer(params, X_te)), s=3, alpha=0.4,
+ax1.scatter(t_te, np.asarray(two_layer(params, jnp.asarray(X_te, jnp.float32))), s=3, alpha=0.4,
             label=f"trained network (rel. error {err_nn:.3f})")
-ax1.plot(t_te[order], np.asarray(y_te)[order], "k", lw=1.5, label="target")
+ax1.plot(t_te[order], y_te[order], "k", lw=1.5, label="target")
+ax1.axhline(y_mean, color="gray", ls=":", label="constant predictor (rel. error 1)")
 ax1.set(xlabel=r"hidden coordinate $\langle u, x\rangle$ (test points)", ylabel="prediction",
-        title=f"Test predictions in $d$ = {d_deep}")
+        title=f"Test predictions in $d$ = {D_IN}")
 ax1.legend(fontsize=8, markerscale=4)
 bins = np.linspace(0, 1, 21)
 ax2.hist(align0, bins, alpha=0.6, label="random (initialisation)")
@@ -410,4 +551,16 @@ ax2.hist(align1, bins, alpha=0.6, label="after training")
 ax2.set(xlabel=r"$|\langle w_s, u\rangle| / \|w_s\|$", ylabel="number of neurons",
         title="Learned features align with $u$")
 ax2.legend()
+plt.show()
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.8))
+ax.loglog(lams, err_rf_N, "o-", ms=3, label=f"random features, {N} (+1) parameters")
+ax.loglog(lams, err_rf, "o-", ms=3, label=f"random features, {D_rf} (+1) parameters")
+ax.loglog(lams, err_krr_grid[i_s], "o-", ms=3, label=rf"Gaussian kernel, $\sigma$ = {sigmas[i_s]:g}")
+ax.axhline(err_nn, color="C3", label=f"trained network, {N * (D_IN + 2) + 1} parameters")
+ax.axhline(1, color="gray", ls=":", label="constant predictor")
+ax.set(xlabel=r"ridge parameter $\lambda$", ylabel="relative test error",
+       title="Fixed features (every $\\lambda$) vs learned ones")
+ax.legend(fontsize=7)
 plt.show()
