@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import multiprocessing
 import re
 import sys
 import time
@@ -38,6 +39,8 @@ from tools.executor import execute  # noqa: E402
 from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
 
 BUILD = ROOT / "build"
+# workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
+SPAWN = multiprocessing.get_context("spawn")
 MARK = "__AITOURS_CONTROLS__"
 
 # Injected first: claims are recorded, not raised (sanity checks and plain asserts unchanged).
@@ -170,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append((path, name, spec))
     print(f"{len(jobs)} control runs over {len(paths)} notebooks, {args.jobs} at a time",
           flush=True)
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=SPAWN) as pool:
         futures = [pool.submit(run_control, path, name, spec, args.timeout)
                    for path, name, spec in jobs]
         runs = [f.result() for f in futures]

@@ -25,6 +25,7 @@ import base64
 import copy
 import html
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -44,6 +45,8 @@ from tools.executor import execute  # noqa: E402
 from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
 
 BUILD = ROOT / "build"
+# workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
+SPAWN = multiprocessing.get_context("spawn")
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)")
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(run_notebook(path, args.timeout, args.profile))
             print_row(rows[-1])
     else:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=SPAWN) as pool:
             for row in pool.map(run_notebook, paths, [args.timeout] * len(paths),
                                 [args.profile] * len(paths)):
                 rows.append(row)
