@@ -7,9 +7,10 @@
 # single hidden layer of $p$ neurons it already approximates any continuous function as
 # $p \to \infty$ (*universality*), provided $\sigma$ is not a polynomial. This tour watches a
 # two-layer network fit a 1-d function with $p = 6, 30, 100$ neurons, sees the error stall when
-# $\sigma(x) = x^2$, measures Barron's dimension-free rate $1/\sqrt{p}$ on a function in
-# $\mathbb{R}^{100}$, and trains many neurons by gradient descent in the *mean-field* regime,
-# where large networks reach zero loss from every initialisation and small ones do not.
+# $\sigma(x) = x^2$, measures Barron's rate $1/\sqrt{p}$ on a ridge function in dimension up to
+# 100 (a function whose Barron norm does not grow with $d$), and trains many neurons by gradient
+# descent in the *mean-field* regime, where large networks reach zero loss in every run and
+# small ones stop at stationary points in some.
 
 # %%
 # On Colab, install the tours' helper package; elsewhere `make` has installed it already.
