@@ -415,15 +415,14 @@ interact(show_reverse, t=IntSlider(value=T, min=0, max=T, step=1, description="t
 #   sees whether the mass is spread along the moons as in the data: pieces missing, clumps,
 #   or bridges between the moons all count.
 #
-# Why would a model leave **bridges**? Each generator is a continuous map from the Gaussian
-# noise, and no model here is steep enough to leave the gap perfectly empty. A map with
-# Lipschitz constant $L$ moves a point by at most $L\delta$ when the latent moves by $\delta$:
-# to carry a strip of latents of width $\delta$ across a gap of width $g$ between the moons, the
-# map must have $L \ge g/\delta$ there, and the Gaussian mass of that strip lands in the gap. To
-# make that mass small, the map must be very steep on a thin strip. The VAE's decoder and the
-# GAN's generator are single smooth networks (and the VAE adds its noise $s$ on top); the
-# diffusion sampler composes $T = 100$ mild steps, each nearly the identity, and such a
-# composition *can* become much steeper than any one of its steps.
+# Why do samples land **between the moons**? Each sampler is a continuous map $G$ from Gaussian
+# noise. The latents sent to one moon and those sent to the other are separated by a band of
+# latents sent into the gap; if $G$ is $L$-Lipschitz, that band is at least $g/L$ wide for a gap
+# of width $g$, so it carries a Gaussian mass of order $g/L$ (unless it runs far out in the
+# tails). A sampler can make the gap nearly empty only by being steep there: the gap gets a
+# low density, never zero, which shrinks as $L$ grows. This holds for all three: the VAE's
+# decoder (which adds its noise $s$ on top), the GAN's generator, and the diffusion sampler,
+# a composition of $T = 100$ mild steps that *can* be far steeper than any one of them.
 
 # %%
 samples = {"noise": np.asarray(Z), "VAE": X_vae, "GAN": X_gan, "diffusion": X_diff,
@@ -472,14 +471,14 @@ assert fine["diffusion"] < fine["GAN"] / 2, \
 # values):
 #
 # - every model lands 12 to 70 times closer to the held-out data than the noise in squared MMD,
-#   and 3 to 6 times closer in sliced Wasserstein;
+#   and 3 to 7 times closer in sliced Wasserstein;
 # - the **VAE** blurs: its samples lie 1.5 to 2 times farther from the nearest data point than
 #   the GAN's and the diffusion model's (the decoder's noise $s$, and the latents between the
 #   moons of the encoder's picture);
 # - the **GAN** draws sharp curves (its samples lie as close to the training points as held-out
 #   data do), but thinner than the moons and unevenly filled: at the finest scale its MMD is 3
 #   to 8 times the diffusion model's, its mass crowds onto the middle line of each moon;
-# - the **diffusion model** is in between for blur (1.2 to 1.45 times the data's spacing) and
+# - the **diffusion model** is in between for blur (1.15 to 1.45 times the held-out data's distance) and
 #   the best at the finest scale;
 # - which model has the smallest *total* MMD is not settled at this budget: the diffusion model
 #   in 5 seeds of 6, the GAN in the other. So the tour does not claim a winner; with a larger
