@@ -10,6 +10,7 @@ figure after the move).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -98,13 +99,14 @@ def test_tour_runs_in_jupyterlab(lab):
         page.locator(".lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel",
                      has_text="Run All Cells").first.click()
 
-        n_code = notebook.locator(".jp-CodeCell").count()
+        # every visible prompt numbered, none queued or running (exercise cells are collapsed:
+        # their input, prompt included, is hidden until the reader opens it)
         prompts = notebook.locator(".jp-CodeCell .jp-InputArea-prompt")
         deadline = time.monotonic() + 240
         while True:
-            texts = prompts.all_inner_texts()
-            done = [t for t in texts if t.strip() not in ("[ ]:", "[*]:", "")]
-            if len(done) == n_code:
+            texts = [t.strip() for t in prompts.all_inner_texts()]
+            numbered = [t for t in texts if re.fullmatch(r"\[\d+\]:", t)]
+            if numbered and len(numbered) == len([t for t in texts if t]):
                 break
             if time.monotonic() > deadline:
                 page.screenshot(path=str(OUT / "jupyterlab-timeout.png"))
