@@ -52,6 +52,7 @@ CAUSAL = True         # the next-token model attends to the past only
 BIDIRECTIONAL = True  # masking and denoising models see both sides (no causal mask)
 MASK_RATE = 0.15      # fraction of characters masked or corrupted
 TEMPERATURE = 0.8     # sampling temperature
+SMOOTHING = 1.0       # pseudo-count α added to every bigram count (Laplace: α = 1)
 
 # %% tags=["controls"]
 # Negative controls, run by `make controls`: each removes what some claims are about,
@@ -65,6 +66,8 @@ CONTROLS = {
     "score_all": {"set": {"MASK_RATE": 1.0},
                   "kills": ["learns the most in this budget", "masking model guesses"]},
     "no_causal_mask": {"set": {"CAUSAL": False}, "kills": ["ignores the characters after t"]},
+    "bigram_smoothed_flat": {"set": {"SMOOTHING": 1e6},
+                             "kills": ["bigram model beats the unigram model"]},
 }
 
 # %% [markdown]
@@ -99,11 +102,13 @@ print(text[n_train:n_train + 300])
 # code an arithmetic coder driven by $p$ would need. Guessing uniformly costs $\log_2|\mathcal V|$.
 # The **unigram** model $p(b)$ (character frequencies) knows which letters are common; the
 # **bigram** model $p(b \mid a)$ knows which letter follows which. Both are counts on the
-# training text, plus one (Laplace smoothing) so that no probability is zero.
+# training text, plus a pseudo-count $\alpha$ (`SMOOTHING`; Laplace's $\alpha = 1$) so that no
+# probability is zero.
 #
 # *Exercise.* Fit the bigram model: `P` of shape $(|\mathcal V|, |\mathcal V|)$ with
-# `P[a, b]` $= \frac{1 + \#\{i : x_i = a, x_{i+1} = b\}}{|\mathcal V| + \#\{i : x_i = a\}}$ on
-# `train` (each row sums to 1).
+# `P[a, b]` $= \frac{\alpha + \#\{i : x_i = a, x_{i+1} = b\}}{\alpha|\mathcal V| + \#\{i : x_i = a\}}$
+# on `train` (each row sums to 1). The check below it: knowing the previous character must
+# save at least one bit per character over the unigram model (it saves 1.3 here).
 
 # %%
 def bits(p):
@@ -113,13 +118,14 @@ def bits(p):
 
 unigram = (np.bincount(train, minlength=V) + 1) / (len(train) + V)
 ### BEGIN SOLUTION
-counts = np.ones((V, V))
+counts = np.full((V, V), SMOOTHING)
 np.add.at(counts, (train[:-1], train[1:]), 1)
 P = counts / counts.sum(axis=1, keepdims=True)
 ### END SOLUTION
-### STUB P = np.ones((V, V))  # your code here: P[a, b] = p(next = b | current = a)
+### STUB P = np.full((V, V), 1 / V)  # your code here: P[a, b] = p(next = b | current = a)
 bpc_unigram, bpc_bigram = bits(unigram[valid]), bits(P[valid[:-1], valid[1:]])
 print(f"uniform {np.log2(V):.2f}, unigram {bpc_unigram:.2f}, bigram {bpc_bigram:.2f} bits/char")
+assert bpc_bigram < bpc_unigram - 1.0, "claim: the bigram model beats the unigram model"
 
 # %% [markdown]
 # ## The transformer, piece by piece
