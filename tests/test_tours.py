@@ -9,6 +9,7 @@ import pytest
 from tools.sync_tours import notebook_from_source, problems
 from tools.tourmeta import (
     ROOT,
+    assert_kinds,
     colab_badge,
     count_asserts,
     install_target,
@@ -82,3 +83,15 @@ def test_links_are_rewritten_from_the_url():
     stale = "[![Open In Colab](https://x/badge.svg)](https://old/url)\n\"aitours @ git+https://old\""
     new = with_current_links(stale, "02_erm")
     assert colab_badge("02_erm") in new and f'"{install_target()}"' in new
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_every_assert_is_a_claim_or_a_sanity_check(py):
+    """docs/CONVENTIONS.md: `assert …, "claim: …"` or `"sanity: …"`, claims unique."""
+    nb = notebook_from_source(py)
+    kinds = assert_kinds([c.source for c in nb.cells if c.cell_type == "code"])
+    unlabelled = [src for kind, _, src in kinds if kind == "unlabelled"]
+    assert not unlabelled, f"asserts without a claim:/sanity: message: {unlabelled[:3]}"
+    claims = [msg for kind, msg, _ in kinds if kind == "claim"]
+    assert len(claims) == len(set(claims)), "two claims share a message"
+    assert len(claims) >= 3
