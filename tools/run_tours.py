@@ -188,7 +188,8 @@ def breakdown(nb, seconds: float) -> dict:
     cell (Colab cell, imports), JAX/numba compilation, figure rendering, and the rest (compute)."""
     report = nb.cells[-1].get("outputs", [])
     text = next((o.get("text", "") for o in report if PROFILE_MARK in o.get("text", "")), "")
-    cells = json.loads(text.split(PROFILE_MARK, 1)[1]) if text else []
+    # the report is one line; the stream may carry other text after it
+    cells = json.loads(text.split(PROFILE_MARK, 1)[1].splitlines()[0]) if text else []
     code = [c for c in nb.cells[1:-1] if c.cell_type == "code"]
     first = next((i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])),
                  0)
