@@ -126,8 +126,8 @@ def recorded_claims(nb) -> list[tuple[str, bool]]:
     for out in nb.cells[-1].get("outputs", []):
         text = out.get("text", "")
         if MARK in text:
-            line = text.split(MARK, 1)[1].splitlines()[0]  # other output may follow
-            return [tuple(x) for x in json.loads(line)]
+            recorded = json.JSONDecoder().raw_decode(text.split(MARK, 1)[1])[0]  # first value
+            return [tuple(x) for x in recorded]
     return []
 
 

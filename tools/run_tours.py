@@ -189,7 +189,8 @@ def breakdown(nb, seconds: float) -> dict:
     report = nb.cells[-1].get("outputs", [])
     text = next((o.get("text", "") for o in report if PROFILE_MARK in o.get("text", "")), "")
     # the report is one line; the stream may carry other text after it
-    cells = json.loads(text.split(PROFILE_MARK, 1)[1].splitlines()[0]) if text else []
+    cells = (json.JSONDecoder().raw_decode(text.split(PROFILE_MARK, 1)[1])[0]  # first value
+             if text else [])
     code = [c for c in nb.cells[1:-1] if c.cell_type == "code"]
     first = next((i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])),
                  0)
@@ -215,7 +216,10 @@ def run_notebook(path: Path, timeout: int = 120, profile: bool = False) -> dict:
         nb.cells.insert(0, nbformat.v4.new_code_cell(PROFILER))
         nb.cells.append(nbformat.v4.new_code_cell(PROFILE_REPORT))
     result = execute(nb, cwd=str(workdir), timeout=timeout)
-    split = breakdown(nb, result["seconds"]) if profile else None
+    try:
+        split = breakdown(nb, result["seconds"]) if profile else None
+    except (TypeError, ValueError, IndexError) as exc:  # a report we could not read
+        split = {"error": f"{type(exc).__name__}: {exc}"[:200]}
     if profile:
         nb.cells = nb.cells[1:-1]
     nbformat.write(nb, BUILD / f"{name}.ipynb")
