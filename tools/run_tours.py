@@ -84,26 +84,29 @@ def _timed_print_figure(self, *args, **kwargs):
 _Canvas.print_figure = _timed_print_figure
 
 
-class _NumbaListener:
-    def __init__(self):
-        self.depth, self.t0 = 0, 0.0
+def _numba_listener():
+    from numba.core import event
 
-    def on_start(self, event):
-        self.depth += 1
-        if self.depth == 1:
-            self.t0 = _time.perf_counter()
+    class Listener(event.Listener):  # numba's compile events nest: time the outermost
+        depth, t0 = 0, 0.0
 
-    def on_end(self, event):
-        self.depth -= 1
-        if self.depth == 0:
-            _PROF["compile"] += _time.perf_counter() - self.t0
+        def on_start(self, event):
+            self.depth += 1
+            if self.depth == 1:
+                self.t0 = _time.perf_counter()
+
+        def on_end(self, event):
+            self.depth -= 1
+            if self.depth == 0:
+                _PROF["compile"] += _time.perf_counter() - self.t0
+
+    event.register("numba:compile", Listener())
 
 
 def _pre(info):
     if "numba" in _sys.modules and not _PROF.get("numba"):
-        from numba.core import event as _event
-        _event.register("numba:compile", _NumbaListener())
         _PROF["numba"] = True
+        _numba_listener()
     _PROF["_t"], _PROF["_c"], _PROF["_p"] = _time.perf_counter(), _PROF["compile"], _PROF["plot"]
 
 
@@ -187,9 +190,11 @@ def breakdown(nb, seconds: float) -> dict:
     """Split a profiled run's ``seconds``: kernel start and the cells before the ``parameters``
     cell (Colab cell, imports), JAX/numba compilation, figure rendering, and the rest (compute)."""
     report = nb.cells[-1].get("outputs", [])
-    text = next((o.get("text", "") for o in report if PROFILE_MARK in o.get("text", "")), "")
+    # stdout only: a warning on stderr may quote the report cell's source, mark included
+    text = next((o.get("text", "") for o in report if o.get("name") == "stdout"
+                 and PROFILE_MARK in o.get("text", "")), "")
     # the report is one line; the stream may carry other text after it
-    cells = (json.JSONDecoder().raw_decode(text.split(PROFILE_MARK, 1)[1])[0]  # first value
+    cells = (json.JSONDecoder().raw_decode(text.rsplit(PROFILE_MARK, 1)[1])[0]  # first value
              if text else [])
     code = [c for c in nb.cells[1:-1] if c.cell_type == "code"]
     first = next((i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])),
