@@ -124,7 +124,7 @@ def crashes(nb) -> list[str]:
 
 def recorded_claims(nb) -> list[tuple[str, bool]]:
     for out in nb.cells[-1].get("outputs", []):
-        text = out.get("text", "")
+        text = out.get("text", "") if out.get("name") == "stdout" else ""
         if MARK in text:
             recorded = json.JSONDecoder().raw_decode(text.split(MARK, 1)[1])[0]  # first value
             return [tuple(x) for x in recorded]
