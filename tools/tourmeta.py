@@ -51,20 +51,9 @@ def with_current_links(text: str, name: str) -> str:
     return INSTALL_RE.sub(lambda m: f'"aitours{m.group(1) or ""} @ git+{repo_url()}"', text)
 
 
-def claim_texts(code_cells: list[str]) -> list[str]:
-    """The ``assert`` statements of a tour's code cells, as source text: its checked claims."""
-    claims = []
-    for src in code_cells:
-        code = "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(code)):
-            if isinstance(node, ast.Assert):
-                claims.append(" ".join(ast.get_source_segment(code, node).split()))
-    return claims
-
-
 def count_asserts(code_cells: list[str]) -> int:
-    """Number of ``assert`` statements in a tour's code cells: its checked claims."""
-    return len(claim_texts(code_cells))
+    """Number of ``assert`` statements in a tour's code cells (claims and sanity checks)."""
+    return len(assert_kinds(code_cells))
 
 
 def _message(node: ast.Assert) -> str | None:
