@@ -18,6 +18,34 @@ def test_flat_draws_are_jax_random_draws(shape):
     assert random.normal(KEY, shape).shape == full
 
 
+@pytest.mark.parametrize("shape", [(5, 7, 3), (100,), (3000, 2), (1,), (2**22 + 1,)])
+def test_bucketed_draws_are_jax_random_draws(shape):
+    # the flat length is rounded up to a power of two and cut back: same values, eagerly and
+    # inside jit (where nothing is rounded)
+    np.testing.assert_array_equal(random.randint(KEY, shape, 3, 50),
+                                  jax.random.randint(KEY, shape, 3, 50))
+    np.testing.assert_array_equal(random.bernoulli(KEY, 0.3, shape),
+                                  jax.random.bernoulli(KEY, 0.3, shape))
+    np.testing.assert_array_equal(jax.jit(lambda k: random.normal(k, shape))(KEY),
+                                  jax.random.normal(KEY, shape))
+
+
+def test_draws_of_nearby_lengths_share_one_compiled_sampler(caplog):
+    # lengths 300, 400, 500 (one power of two, 512) compile jax's sampler once, against once
+    # per length without the rounding (the cuts compile too, in milliseconds); a fresh dtype
+    # makes sure no other test compiled the sampler before
+    def samplers_compiled(draw):
+        caplog.clear()
+        with jax.log_compiles(), caplog.at_level("WARNING"):
+            for n in (300, 400, 500):
+                draw(KEY, (n, 1), dtype=jax.numpy.bfloat16).block_until_ready()
+        return sum("compilation of jit(_normal)" in r.getMessage() for r in caplog.records)
+
+    assert samplers_compiled(random.normal) == 1
+    assert samplers_compiled(jax.random.normal) == 3  # one per shape
+    assert random._flat_length(300, KEY) == random._flat_length(500, KEY) == 512
+
+
 @pytest.mark.parametrize("call, err, match", [
     (lambda: random.normal(KEY, (2, -1)), ValueError, "`shape` must be >= 0"),
     (lambda: random.uniform(KEY, (2.5,)), TypeError, "`shape` must be an integer"),

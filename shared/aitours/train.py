@@ -21,6 +21,7 @@ from collections.abc import Callable
 from functools import partial
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
@@ -77,6 +78,13 @@ def _run_chunk(loss_fn, optimizer, params, opt_state, data, key, n_steps, batch_
     return params, opt_state, losses
 
 
+def _strong(tree: PyTree) -> PyTree:
+    """``tree`` with its weakly typed array leaves made strongly typed (same dtype, same values),
+    so that every chunk of :func:`fit` sees the same input types and compiles once."""
+    return jax.tree.map(lambda a: jnp.asarray(a, dtype=a.dtype)
+                        if isinstance(a, jax.Array) and a.weak_type else a, tree)
+
+
 def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformation,
         n_steps: int, data: PyTree | None = None, *, key: jax.Array,
         batch_size: int | None = None, opt_state: optax.OptState | None = None,
@@ -121,6 +129,9 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
             raise ValueError("`batch_size` needs `data` to draw minibatches from")
         if jax.tree.leaves(data)[0].shape[0] == 0:
             raise ValueError("`data` is empty: no sample to draw a minibatch from")
+    # Python scalars make weakly typed arrays (jnp.full(n, 0.5)); a compiled chunk returns them
+    # strongly typed, and either way round the next chunk would compile again: make them strong
+    params = _strong(params)
     if opt_state is None:
         opt_state = optimizer.init(params)
     else:
@@ -128,6 +139,7 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
         if jax.tree.structure(opt_state) != expected:
             raise ValueError("`opt_state` does not match `optimizer` and `params`: pass the "
                              "state returned by a fit with the same optimizer")
+        opt_state = _strong(opt_state)
     losses = []
     sizes = [chunk] * (n_steps // chunk) + ([n_steps % chunk] if n_steps % chunk else [])
     with tqdm(total=n_steps, desc=desc, disable=not progress, leave=False) as bar:
