@@ -40,6 +40,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
 from aitours import enable_x64
+from aitours import random as rnd
 from aitours.cluster import kmeans_plus_plus, lloyd
 from aitours.data import noisy_function_1d, two_gaussians
 from aitours.manifold import tsne_embedding
@@ -458,7 +459,7 @@ interact(show_dbscan, eps=FloatSlider(value=round(eps, 2), min=0.02, max=0.8, st
 # %%
 perm = np.asarray(jax.random.permutation(k_split, n_dig))
 clean = X_dig / 16  # pixels in [0, 1]
-noisy = clean + NOISE_SIGMA * np.asarray(jax.random.normal(k_noise, clean.shape))
+noisy = clean + NOISE_SIGMA * np.asarray(rnd.normal(k_noise, clean.shape))
 D_tr, D_te = clean[perm[:1000]], clean[perm[1000:]]
 noisy_tr, noisy_te = noisy[perm[:1000]], noisy[perm[1000:]]
 
@@ -525,7 +526,7 @@ plt.show()
 # %%
 t = np.arange(T_LEN)
 s = (np.sin(2 * np.pi * t / 37) + 0.6 * np.sin(2 * np.pi * t / 11)
-     + SEQ_NOISE * np.asarray(jax.random.normal(k_seq, (T_LEN,))))
+     + SEQ_NOISE * np.asarray(rnd.normal(k_seq, (T_LEN,))))
 ### BEGIN SOLUTION
 past = np.stack([s[P_AR - 1 - j:T_LEN - 1 - j] for j in range(P_AR)], 1)
 nxt = s[P_AR:]

@@ -34,6 +34,7 @@ from numpy.polynomial.legendre import legvander
 from sklearn.linear_model import LogisticRegression
 
 from aitours import enable_x64
+from aitours import random as rnd
 from aitours.data import linear_regression, two_gaussians
 from aitours.losses import least_squares, logistic
 from aitours.optim import gradient_descent
@@ -243,8 +244,8 @@ def samples(key, n, x=None):
     """n noisy samples of the target, at x (given) or uniform inside the Chebyshev nodes' range."""
     k_x, k_e = jax.random.split(key)
     if x is None:
-        x = np.asarray(jax.random.uniform(k_x, (n,), minval=-x_nodes[0], maxval=x_nodes[0]))
-    return x, target(x) + NOISE * np.asarray(jax.random.normal(k_e, (n,)))
+        x = np.asarray(rnd.uniform(k_x, (n,), minval=-x_nodes[0], maxval=x_nodes[0]))
+    return x, target(x) + NOISE * np.asarray(rnd.normal(k_e, (n,)))
 
 
 x_nodes = np.cos(np.pi * (np.arange(N_TRAIN) + 0.5) / N_TRAIN)  # Chebyshev nodes, decreasing

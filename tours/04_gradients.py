@@ -38,6 +38,7 @@ from ipywidgets import IntSlider, interact
 from jax.flatten_util import ravel_pytree
 
 from aitours import enable_x64, tape
+from aitours import random as rnd
 from aitours.flops import median_time, xla_flops
 from aitours.nn import init_mlp, mlp
 from aitours.plotting import style
@@ -110,13 +111,13 @@ def loss(x_R, y):
 
 # a network 3 -> 10 -> 10 -> 1 on n = 16 samples
 k_A, k_b, k_x, k_y = jax.random.split(k_net, 4)
-params = [(np.asarray(jax.random.normal(k, (d_out, d_in)) / np.sqrt(d_in), dtype),
-           np.asarray(0.3 * jax.random.normal(kb, (d_out,)), dtype))
+params = [(np.asarray(rnd.normal(k, (d_out, d_in)) / np.sqrt(d_in), dtype),
+           np.asarray(0.3 * rnd.normal(kb, (d_out,)), dtype))
           for k, kb, d_in, d_out in zip(jax.random.split(k_A, len(SIZES) - 1),
                                         jax.random.split(k_b, len(SIZES) - 1),
                                         SIZES[:-1], SIZES[1:], strict=True)]
-x0 = np.asarray(jax.random.normal(k_x, (SIZES[0], N)), dtype)                  # inputs
-y = np.asarray(0.8 * jnp.tanh(jax.random.normal(k_y, (SIZES[-1], N))), dtype)  # targets
+x0 = np.asarray(rnd.normal(k_x, (SIZES[0], N)), dtype)                  # inputs
+y = np.asarray(0.8 * jnp.tanh(rnd.normal(k_y, (SIZES[-1], N))), dtype)  # targets
 xs, zs = forward_nn(params, x0)
 print(f"E(theta) = {loss(xs[-1], y):.6f}")
 
@@ -266,7 +267,7 @@ plt.show()
 
 # %%
 k_X, k_init = jax.random.split(k_sweep)
-X_b = jax.random.normal(k_X, (N_BATCH, 8))
+X_b = rnd.normal(k_X, (N_BATCH, 8))
 Y_b = jnp.sin(X_b.sum(axis=1, keepdims=True))
 grad_of = jax.grad if REVERSE else jax.jacfwd     # the negative control: forward mode
 

@@ -122,8 +122,8 @@ def target(x):
 P_max, n_grid = 128, 400
 activations = {"ReLU": jax.nn.relu, "tanh": jnp.tanh, "x²": jnp.square}
 k_w, k_c = jax.random.split(k_hidden)
-w_hidden = 5.0 * jax.random.normal(k_w, (P_max,))
-kinks = jax.random.uniform(k_c, (P_max,), minval=-1.0, maxval=1.0)
+w_hidden = 5.0 * rnd.normal(k_w, (P_max,))
+kinks = rnd.uniform(k_c, (P_max,), minval=-1.0, maxval=1.0)
 W_h, b_h = np.asarray(w_hidden, np.float64)[:, None], -np.asarray(w_hidden * kinks, np.float64)
 
 xs = np.linspace(-1.0, 1.0, n_grid)
@@ -360,8 +360,8 @@ for d, (err, const) in barron.items():
 m0, n_mf, n_seg = 4, 128, 50
 
 k_ang, k_jit, k_x = jax.random.split(k_teacher, 3)
-angles = (jax.random.uniform(k_ang, (), maxval=2 * jnp.pi)
-          + 2 * jnp.pi * (jnp.arange(m0) + 0.3 * jax.random.uniform(k_jit, (m0,))) / m0)
+angles = (rnd.uniform(k_ang, (), maxval=2 * jnp.pi)
+          + 2 * jnp.pi * (jnp.arange(m0) + 0.3 * rnd.uniform(k_jit, (m0,))) / m0)
 W_teacher = jnp.stack([jnp.cos(angles), jnp.sin(angles)], axis=1)
 X_mf = rnd.normal(k_x, (n_mf, 2))
 y_mf = jax.nn.relu(X_mf @ W_teacher.T).sum(axis=1)

@@ -24,6 +24,7 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
 
 # %%
+from functools import partial
 from pydoc_data.topics import topics
 
 import jax
@@ -32,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
+from aitours import random as rnd
 from aitours.attention import attention_weights, causal_mask, init_multi_head
 from aitours.plotting import style
 
@@ -181,13 +183,13 @@ ONES = jnp.ones(D_MODEL)
 def init_params(key):
     keys = jax.random.split(key, 3 + 2 * N_LAYERS)
     d, w = D_MODEL, 4 * D_MODEL
-    z = jax.random.normal(keys[0], ((V + 1 + CONTEXT + V) * d,))
+    z = rnd.normal(keys[0], ((V + 1 + CONTEXT + V) * d,))
     params = {"embed": z[:(V + 1) * d].reshape(V + 1, d),
               "pos": z[(V + 1) * d:(V + 1 + CONTEXT) * d].reshape(CONTEXT, d),
               "read_out": INIT_STD * z[(V + 1 + CONTEXT) * d:].reshape(V, d).T,
               "ln_out": (ONES, 0 * ONES), "blocks": []}
     for i in range(N_LAYERS):
-        z = jax.random.normal(keys[3 + 2 * i], (2 * d * w,))
+        z = rnd.normal(keys[3 + 2 * i], (2 * d * w,))
         params["blocks"].append({
             "att": init_multi_head(keys[4 + 2 * i], d, N_HEADS),
             "ln1": (ONES, 0 * ONES), "ln2": (ONES, 0 * ONES),
@@ -244,7 +246,10 @@ assert bool(jnp.all(causal_mask(CONTEXT) == jnp.tril(M_full))), "sanity: the pac
 # $\mathcal L = -\frac{1}{BT}\sum_{b,t} \log p_\theta(x_{b,t+1} \mid x_{b,\le t})$ by Adam.
 # The same loop will serve the three tasks: a task is a way to turn a window into
 # (model input, targets, loss weights) and a mask. The whole run is one `lax.scan`, compiled
-# once.
+# once, and the tour's four runs (this one, and three for part 2) are trained side by side:
+# `jax.vmap` over the task, the mask and the key makes them one program whose matrix products
+# are four times larger, which a CPU runs in about two thirds of the time of four runs in a
+# row.
 #
 # *Exercise* (for the masking task, used in part 2). Given a batch of windows `x` $(B, T)$
 # and the boolean array `chosen` $(B, T)$ of the characters to hide, return the model input,
@@ -328,10 +333,13 @@ print(f"untrained: {bpc_untrained:.3f} bits/char; log2 |V| = {np.log2(V):.3f}")
 assert abs(bpc_untrained - np.log2(V)) < 0.15, "claim: an untrained model predicts uniformly"
 
 # %%
-trained, curves = {}, {}
-for i, (task, mask) in enumerate(zip(TASKS, (M_causal, M_causal, M_both, M_both), strict=True)):
-    trained[task], curves[task] = fit(params0, i, mask, jax.random.fold_in(k_train, i))
-    curves[task] = np.asarray(curves[task]) / np.log(2)
+# the four runs side by side: vmap over (task, mask, key) makes them one compiled program
+task_ids = jnp.arange(len(TASKS))
+masks = jnp.stack([M_causal, M_causal, M_both, M_both])
+keys = jax.vmap(partial(jax.random.fold_in, k_train))(task_ids)
+params_all, losses_all = jax.vmap(fit, in_axes=(None, 0, 0, 0))(params0, task_ids, masks, keys)
+trained = {task: jax.tree.map(lambda a, i=i: a[i], params_all) for i, task in enumerate(TASKS)}
+curves = {task: np.asarray(losses_all[i]) / np.log(2) for i, task in enumerate(TASKS)}
 print(f"{len(TASKS)} models trained, {N_STEPS} steps each")
 bpc_model = float(valid_bits(trained["next token"]))
 
@@ -433,8 +441,8 @@ print("mean weight on the previous character, per block and head:\n", prev_weigh
 # guess $\arg\max_b p(b \mid x_{t-1})$ is the baseline.
 
 # %%
-chosen = jax.random.bernoulli(k_eval, MASK_RATE, x_val.shape).at[:, 0].set(False)
-noise = jax.random.randint(jax.random.fold_in(k_eval, 1), x_val.shape, 1, V)
+chosen = rnd.bernoulli(k_eval, MASK_RATE, x_val.shape).at[:, 0].set(False)
+noise = rnd.randint(jax.random.fold_in(k_eval, 1), x_val.shape, 1, V)
 inputs = {"next token": x_val, "next token, q scored": x_val, "masking": hide(x_val, chosen)[0],
           "denoising": jnp.where(chosen, (x_val + noise) % V, x_val)}
 accuracy, bits_at = {}, {}

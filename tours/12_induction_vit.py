@@ -35,6 +35,7 @@ import optax
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from aitours import random as rnd
 from aitours.attention import attention_weights, init_multi_head
 from aitours.conv import conv2d, max_pool, shift
 from aitours.nn import count_params
@@ -99,8 +100,8 @@ k_init, k_train, k_eval, k_vit = jax.random.split(key, 4)
 def sequences(key, n):
     """n sequences (n, T) of tokens and their string lengths L (n,)."""
     k_len, k_tok = jax.random.split(key)
-    L = jax.random.randint(k_len, (n,), L_MIN, L_MAX + 1)
-    fresh = jax.random.randint(k_tok, (n, T), 0, V)
+    L = rnd.randint(k_len, (n,), L_MIN, L_MAX + 1)
+    fresh = rnd.randint(k_tok, (n, T), 0, V)
     t = jnp.arange(T)[None, :]
     in_repeat = (t >= L[:, None]) & (t < 2 * L[:, None]) & REPEAT
     source = jnp.where(in_repeat, t - L[:, None], t)          # the repeat copies the string
@@ -146,8 +147,8 @@ def transformer(params, x):
 
 def init_transformer(key):
     keys = jax.random.split(key, 2 + N_LAYERS)
-    return {"embed": jax.random.normal(keys[0], (V, D_MODEL)),
-            "unembed": jax.random.normal(keys[1], (D_MODEL, V)) / np.sqrt(D_MODEL),
+    return {"embed": rnd.normal(keys[0], (V, D_MODEL)),
+            "unembed": rnd.normal(keys[1], (D_MODEL, V)) / np.sqrt(D_MODEL),
             "layers": [{**init_multi_head(k, D_MODEL, N_HEADS), "rel": jnp.zeros((N_HEADS, T))}
                        for k in keys[2:]]}
 
@@ -456,7 +457,7 @@ POOLING = {"class token": jnp.zeros(N_PATCHES + 1).at[0].set(1.0),
 # %%
 def init_vit(key, pooling, p=PATCH, d=32, heads=4, n_blocks=2):
     keys = jax.random.split(key, 3 + 2 * n_blocks)
-    normal = jax.random.normal
+    normal = rnd.normal
     return {"patch": (normal(keys[0], (p * p, d)) / p, jnp.zeros(d)), "cls": jnp.zeros(d),
             "pos": 0.02 * normal(keys[1], (N_PATCHES + 1, d)), "pool": POOLING[pooling],
             "head": normal(keys[2], (d, 10)) / np.sqrt(d),
@@ -481,9 +482,9 @@ def vit(params, x):
 # %%
 def init_cnn(key, c1=16, c2=64):
     k1, k2, k3 = jax.random.split(key, 3)
-    return {"conv1": (jax.random.normal(k1, (3, 3, 1, c1)) * (2 / 9) ** 0.5, jnp.zeros(c1)),
-            "conv2": (jax.random.normal(k2, (3, 3, c1, c2)) * (2 / (9 * c1)) ** 0.5, jnp.zeros(c2)),
-            "head": (jax.random.normal(k3, (c2, 10)) / np.sqrt(c2), jnp.zeros(10))}
+    return {"conv1": (rnd.normal(k1, (3, 3, 1, c1)) * (2 / 9) ** 0.5, jnp.zeros(c1)),
+            "conv2": (rnd.normal(k2, (3, 3, c1, c2)) * (2 / (9 * c1)) ** 0.5, jnp.zeros(c2)),
+            "head": (rnd.normal(k3, (c2, 10)) / np.sqrt(c2), jnp.zeros(10))}
 
 
 def cnn(params, x):
