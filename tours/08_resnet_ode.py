@@ -176,8 +176,8 @@ x0 = rnd.normal(k_x, (64, 2))
 x_ref = np.asarray(rk4(velocity, path, x0, jnp.asarray(1024)))
 same = np.max(np.abs(np.asarray(resnet_on_path(16, x0)) - np.asarray(euler(velocity, path, x0, 16))))
 depths = np.array([4, 16, 64, 256])
-err_resnet = np.array([np.linalg.norm(np.asarray(resnet_on_path(T, x0)) - x_ref, axis=1).max()
-                       for T in depths])
+err_resnet = np.array([np.linalg.norm(np.asarray(resnet_on_path(int(T), x0)) - x_ref, axis=1).max()
+                       for T in depths])   # int(T): the same argument type as 16, one compilation
 steps_rk4 = np.array([2, 4, 8, 16])
 err_rk4 = np.array([np.linalg.norm(np.asarray(rk4(velocity, path, x0, jnp.asarray(n))) - x_ref,
                                    axis=1).max() for n in steps_rk4])

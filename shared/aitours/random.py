@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -54,7 +55,14 @@ def _draw(sampler, key: jax.Array, shape: tuple[int, ...], *args) -> jax.Array:
     n = math.prod(shape)
     m = _flat_length(n, key)
     flat = sampler(key, (m,), *args)
-    return (flat if m == n else flat[:n]).reshape(shape)
+    return flat.reshape(shape) if m == n else _cut(flat, shape)
+
+
+@partial(jax.jit, static_argnums=1)
+def _cut(flat: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """The first prod(shape) entries of ``flat``, reshaped: one small compiled program, where the
+    eager slice and reshape would compile two."""
+    return flat[:math.prod(shape)].reshape(shape)
 
 
 def normal(key: jax.Array, shape: int | Sequence[int], dtype=float) -> jax.Array:
