@@ -8,8 +8,9 @@
 3. Reverse mode vs the function, from XLA's flop count, for tour 4's MLP 8 → w → w → 1 at
    several widths, with the finite-difference count beside it.
 
-Usage: ``python bench/run.py [--skip-tours] [--processes K] [--repeats R]``. Timings are wall
-seconds on this machine (printed with its core count); counts are exact.
+Usage: ``python bench/run.py [--skip-tours] [--processes K] [--repeats R]``; ``--table`` prints
+the last report's tours as the README's markdown table. Timings are wall seconds on this
+machine (printed with its core count); counts are exact.
 """
 
 from __future__ import annotations
@@ -146,12 +147,33 @@ def _fmt(value, spec: str, width: int, suffix: str = "") -> str:
     return f"{value:>{width}{spec}}{suffix}"
 
 
+def markdown_table(report: dict) -> str:
+    """The README's performance table, from a ``build/bench.json`` report."""
+    lines = ["| tour | cold s | re-run s | ratio | ceiling | start+imports | compile | plot | "
+             "compute |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    t = report["tours"]
+    for r in t["tours"]:
+        cells = [f"{r['cold_s']:.1f}", f"{r['rerun_s']:.1f}", f"{r['ratio']:.1f}×",
+                 f"{r['ratio_ceiling']:.1f}×" if "ratio_ceiling" in r else ""]
+        cells += [f"{r[k]:.1f}" if k in r else "" for k in
+                  ("start_imports", "compile", "plot", "compute")]
+        lines.append(f"| {r['tour']} | " + " | ".join(cells) + " |")
+    lines.append(f"| **sum** | **{t['sum_cold_s']:.1f}** | **{t['sum_rerun_s']:.1f}** | | | | | "
+                 "| |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--table", action="store_true",
+                        help="print build/bench.json's tours as the README's markdown table")
     parser.add_argument("--skip-tours", action="store_true")
     parser.add_argument("--processes", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads((ROOT / "build" / "bench.json").read_text())))
+        return 0
     report = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, "
                          f"Python {platform.python_version()}"}
     print(f"machine: {report['machine']}")
