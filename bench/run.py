@@ -153,8 +153,8 @@ def markdown_table(report: dict) -> str:
              "compute |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     t = report["tours"]
     for r in t["tours"]:
-        cells = [f"{r['cold_s']:.1f}", f"{r['rerun_s']:.1f}", f"{r['ratio']:.1f}×",
-                 f"{r['ratio_ceiling']:.1f}×" if "ratio_ceiling" in r else ""]
+        cells = [f"{r['cold_s']:.1f}", f"{r['rerun_s']:.1f}", f"{r['ratio']:.2f}×",
+                 f"{r['ratio_ceiling']:.2f}×" if "ratio_ceiling" in r else ""]
         cells += [f"{r[k]:.1f}" if k in r else "" for k in
                   ("start_imports", "compile", "plot", "compute")]
         lines.append(f"| {r['tour']} | " + " | ".join(cells) + " |")

@@ -37,7 +37,7 @@ def test_markdown_table_has_a_row_per_tour_and_the_ceiling():
             {"tour": "02_b", "cold_s": 4.0, "rerun_s": 3.0, "ratio": 4 / 3}]  # no breakdown
     table = markdown_table({"tours": {"tours": rows, "sum_cold_s": 14.0, "sum_rerun_s": 9.0}})
     lines = table.splitlines()
-    assert lines[2] == "| 01_a | 10.0 | 6.0 | 1.7× | 2.0× | 2.0 | 5.0 | 1.0 | 2.0 |"
-    assert lines[3] == "| 02_b | 4.0 | 3.0 | 1.3× |  |  |  |  |  |"
+    assert lines[2] == "| 01_a | 10.0 | 6.0 | 1.67× | 2.00× | 2.0 | 5.0 | 1.0 | 2.0 |"
+    assert lines[3] == "| 02_b | 4.0 | 3.0 | 1.33× |  |  |  |  |  |"
     assert lines[4].startswith("| **sum** | **14.0** | **9.0** |")
     assert all(line.count("|") == lines[0].count("|") for line in lines)
