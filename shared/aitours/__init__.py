@@ -3,7 +3,8 @@
 One idea per module, small pure functions over JAX arrays and pytrees:
 
 - :mod:`aitours.data`     synthetic supervised data sets (regression, classification, quadratics)
-- :mod:`aitours.random`   normal / uniform draws and sample indices that compile fast
+- :mod:`aitours.random`   normal / uniform / randint / bernoulli draws and sample indices that
+                          compile fast (the values of `jax.random`)
 - :mod:`aitours.losses`   empirical risks (least squares, logistic) and risk curves
 - :mod:`aitours.optim`    gradient descent and SGD loops (``lax.scan``, many runs at once)
 - :mod:`aitours.nn`       multi-layer perceptrons over a list of ``(W, b)`` pytrees
