@@ -30,6 +30,20 @@ def test_bucketed_draws_are_jax_random_draws(shape):
                                   jax.random.normal(KEY, shape))
 
 
+def test_bucketed_draws_in_double_precision():
+    # 64-bit draws take two 32-bit words per number: the prefix property still holds
+    from aitours import enable_x64
+
+    with enable_x64():
+        for shape in [(37,), (300, 2)]:
+            a = random.uniform(KEY, shape, -2.0, 3.0)
+            assert a.dtype == np.float64
+            np.testing.assert_array_equal(a, jax.random.uniform(KEY, shape, minval=-2.0,
+                                                                maxval=3.0))
+            np.testing.assert_array_equal(random.randint(KEY, shape, 0, 2**40),
+                                          jax.random.randint(KEY, shape, 0, 2**40))
+
+
 def test_draws_of_nearby_lengths_share_one_compiled_sampler(caplog):
     # lengths 300, 400, 500 (one power of two, 512) compile jax's sampler once, against once
     # per length without the rounding (the cuts compile too, in milliseconds); a fresh dtype
