@@ -158,3 +158,13 @@ def test_bad_arguments_raise_clear_errors():
         receptive_field([3, 3], [2])
     with pytest.raises(ValueError, match=r"`kernel_sizes\[1\]`"):
         receptive_field([3, 0])
+
+
+def test_shift_compiles_once_per_shape(caplog):
+    # the shifts are values of one compiled program, not constants: nine shifts, one compilation
+    x = jnp.ones((2, 5, 6, 1), jnp.bfloat16)  # a dtype no other test shifts
+    with jax.log_compiles(), caplog.at_level("WARNING"):
+        for dy in (-1, 0, 1):
+            for dx in (-2, 0, 3):
+                shift(x, dy, dx, circular=False)
+    assert sum("compilation of jit(_shift)" in r.getMessage() for r in caplog.records) == 1

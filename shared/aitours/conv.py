@@ -10,6 +10,7 @@ cross-correlation: with stride s and dilation δ, on the padded input x̃,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -117,15 +118,25 @@ def shift(x: ArrayLike, dy: int, dx: int, *, circular: bool = True) -> jax.Array
         raise ValueError(f"`x` must be (..., H, W, C), got shape {tuple(x.shape)}")
     dy = check_int(dy, "dy", minimum=-(2**31))
     dx = check_int(dx, "dx", minimum=-(2**31))
-    if circular:
-        return jnp.roll(x, (dy, dx), axis=(-3, -2))
     H, W = x.shape[-3], x.shape[-2]
-    if abs(dy) >= H or abs(dx) >= W:
-        return jnp.zeros_like(x)
-    pads = [(0, 0)] * (x.ndim - 3) + [(max(dy, 0), max(-dy, 0)), (max(dx, 0), max(-dx, 0)),
-                                      (0, 0)]
-    y0, x0 = max(-dy, 0), max(-dx, 0)
-    return jnp.pad(x, pads)[..., y0:y0 + H, x0:x0 + W, :]
+    if circular:
+        dy, dx = dy % H, dx % W
+    else:  # a shift by H or more rows (W or more columns) leaves only zeros
+        dy, dx = max(-H, min(H, dy)), max(-W, min(W, dx))
+    # the shifts enter the compiled program as values, not constants: one compilation per image
+    # shape serves every (dy, dx), where a roll by constants compiled once per shift
+    return _shift(x, jnp.int32(dy), jnp.int32(dx), circular)
+
+
+@partial(jax.jit, static_argnums=3)
+def _shift(x: jax.Array, dy: jax.Array, dx: jax.Array, circular: bool) -> jax.Array:
+    H, W = x.shape[-3], x.shape[-2]
+    rolled = jnp.roll(x, (dy, dx), axis=(-3, -2))
+    if circular:
+        return rolled
+    rows, cols = jnp.arange(H)[:, None] - dy, jnp.arange(W)[None, :] - dx  # source pixel
+    inside = (rows >= 0) & (rows < H) & (cols >= 0) & (cols < W)
+    return jnp.where(inside[:, :, None], rolled, jnp.zeros((), x.dtype))
 
 
 def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None,
