@@ -102,6 +102,10 @@ def test_fit_compiles_once_for_weakly_typed_params():
     fit(loss, weak, opt, 30, key=KEY, chunk=10, progress=False)
     fit(loss, {"w": weak}["w"].astype(jnp.float32), opt, 30, key=KEY, chunk=10, progress=False)
     assert _run_chunk._cache_size() == 1
+    # a Python number as a parameter is weakly typed too
+    params, _, _ = fit(lambda p, b, k: (p["s"] - 2.0) ** 2, {"s": 0.5}, opt, 30, key=KEY,
+                       chunk=10, progress=False)
+    assert _run_chunk._cache_size() == 2 and params["s"].dtype == jnp.float32
 
 
 def test_loss_receives_a_fresh_key_each_step():

@@ -79,10 +79,18 @@ def _run_chunk(loss_fn, optimizer, params, opt_state, data, key, n_steps, batch_
 
 
 def _strong(tree: PyTree) -> PyTree:
-    """``tree`` with its weakly typed array leaves made strongly typed (same dtype, same values),
-    so that every chunk of :func:`fit` sees the same input types and compiles once."""
-    return jax.tree.map(lambda a: jnp.asarray(a, dtype=a.dtype)
-                        if isinstance(a, jax.Array) and a.weak_type else a, tree)
+    """``tree`` with its weakly typed leaves (Python numbers, arrays made from them) made strongly
+    typed arrays of the same dtype and values, so that every chunk of :func:`fit` sees the same
+    input types and compiles once."""
+    def strong(a):
+        weak = (isinstance(a, (int, float, complex)) and not isinstance(a, bool)) or (
+            isinstance(a, jax.Array) and a.weak_type)
+        if not weak:
+            return a
+        a = jnp.asarray(a)
+        return jnp.asarray(a, dtype=a.dtype)
+
+    return jax.tree.map(strong, tree)
 
 
 def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformation,
