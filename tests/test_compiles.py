@@ -26,7 +26,8 @@ def test_a_weak_type_recompilation_is_reported_with_its_reason(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "tools" / "compiles.py"), str(script),
                           "--min-seconds", "0"], capture_output=True, text=True, check=True).stdout
     assert "jit(twice): 2 times" in out
-    assert "weak_type=True" in out and "weak.py:9" in out
+    assert ("called at weak.py:9: at x, now f32[3]{weak_type=False} and before "
+            "f32[3]{weak_type=True}") in out
 
 
 def test_parse_and_report_on_a_log():

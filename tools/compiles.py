@@ -54,7 +54,8 @@ def parse(log: str) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
         detail = next((b.strip()[2:] for b in block if b.strip().startswith("* ")), None)
         if func and detail:
             detail = detail.split("https://")[0]
-            reasons[func.group(1)].append(f"called at {miss.group(1)}: {detail}")
+            where = os.path.basename(miss.group(1))  # file.py:line, short enough to print
+            reasons[func.group(1)].append(f"called at {where}: {detail}")
     return dict(times), dict(reasons)
 
 
@@ -72,7 +73,7 @@ def report(times: dict[str, list[float]], reasons: dict[str, list[str]], top: in
         for name, v in again:
             why = reasons.get(name.removeprefix("jit(").removesuffix(")"), [])
             out.append(f"  {name}: {len(v)} times, {sum(v):.2f} s")
-            out += [f"    {r[:150]}" for r in why[:3]]
+            out += [f"    {r[:160]}" for r in why[:3]]
     return "\n".join(out)
 
 
