@@ -19,15 +19,17 @@ def test_flat_draws_are_jax_random_draws(shape):
 
 
 @pytest.mark.parametrize("shape", [(5, 7, 3), (100,), (3000, 2), (1,), (2**22 + 1,)])
-def test_bucketed_draws_are_jax_random_draws(shape):
+@pytest.mark.parametrize("key", [KEY, jax.random.key(7)], ids=["raw key", "typed key"])
+def test_bucketed_draws_are_jax_random_draws(shape, key):
     # the flat length is rounded up to a power of two and cut back: same values, eagerly and
-    # inside jit (where nothing is rounded)
-    np.testing.assert_array_equal(random.randint(KEY, shape, 3, 50),
-                                  jax.random.randint(KEY, shape, 3, 50))
-    np.testing.assert_array_equal(random.bernoulli(KEY, 0.3, shape),
-                                  jax.random.bernoulli(KEY, 0.3, shape))
-    np.testing.assert_array_equal(jax.jit(lambda k: random.normal(k, shape))(KEY),
-                                  jax.random.normal(KEY, shape))
+    # inside jit (where nothing is rounded), for raw uint32 keys and typed keys alike
+    np.testing.assert_array_equal(random.randint(key, shape, 3, 50),
+                                  jax.random.randint(key, shape, 3, 50))
+    np.testing.assert_array_equal(random.bernoulli(key, 0.3, shape),
+                                  jax.random.bernoulli(key, 0.3, shape))
+    np.testing.assert_array_equal(random.normal(key, shape), jax.random.normal(key, shape))
+    np.testing.assert_array_equal(jax.jit(lambda k: random.normal(k, shape))(key),
+                                  jax.random.normal(key, shape))
 
 
 def test_bucketed_draws_in_double_precision():
