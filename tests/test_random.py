@@ -1,6 +1,7 @@
 """aitours.random: the flat draws give jax.random's values, with clear argument errors."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -30,6 +31,9 @@ def test_bucketed_draws_are_jax_random_draws(shape, key):
     np.testing.assert_array_equal(random.normal(key, shape), jax.random.normal(key, shape))
     np.testing.assert_array_equal(jax.jit(lambda k: random.normal(k, shape))(key),
                                   jax.random.normal(key, shape))
+    # bounds given as arrays take jax's own sampler: same values again
+    np.testing.assert_array_equal(random.uniform(key, shape, jnp.float32(-1), jnp.ones(())),
+                                  jax.random.uniform(key, shape, minval=-1.0, maxval=1.0))
 
 
 def test_bucketed_draws_in_double_precision():
@@ -50,15 +54,15 @@ def test_draws_of_nearby_lengths_share_one_compiled_sampler(caplog):
     # lengths 300, 400, 500 (one power of two, 512) compile jax's sampler once, against once
     # per length without the rounding (the cuts compile too, in milliseconds); a fresh dtype
     # makes sure no other test compiled the sampler before
-    def samplers_compiled(draw):
+    def samplers_compiled(draw, program):
         caplog.clear()
         with jax.log_compiles(), caplog.at_level("WARNING"):
             for n in (300, 400, 500):
                 draw(KEY, (n, 1), dtype=jax.numpy.bfloat16).block_until_ready()
-        return sum("compilation of jit(_normal)" in r.getMessage() for r in caplog.records)
+        return sum(f"compilation of jit({program})" in r.getMessage() for r in caplog.records)
 
-    assert samplers_compiled(random.normal) == 1
-    assert samplers_compiled(jax.random.normal) == 3  # one per shape
+    assert samplers_compiled(random.normal, "_sample") == 1
+    assert samplers_compiled(jax.random.normal, "_normal") == 3  # one per shape
     assert random._flat_length(300, KEY) == random._flat_length(500, KEY) == 512
 
 

@@ -10,6 +10,8 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
+from aitours._jit import quick_jit
+
 
 def least_squares(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
     """Mean squared error (1/n) ‖Xθ − y‖² for ``X`` (n, d), ``theta`` (d,), ``y`` (n,)."""
@@ -65,7 +67,7 @@ def risk_curve(loss: Callable, thetas: ArrayLike, X: ArrayLike, y: ArrayLike, *,
     return _risk_curve(loss, thetas, X, y, chunk)
 
 
-@partial(jax.jit, static_argnames=("loss", "chunk"))
+@partial(quick_jit, static_argnames=("loss", "chunk"))
 def _risk_curve(loss, thetas, X, y, chunk):
     flat = thetas.reshape(-1, thetas.shape[-1])
     m = flat.shape[0]

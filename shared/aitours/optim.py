@@ -29,6 +29,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from aitours._checks import PyTree, check_int, check_positive
+from aitours._jit import quick_jit
 from aitours.random import draw_indices
 
 __all__ = ["gradient_descent", "sgd", "draw_indices"]
@@ -57,7 +58,7 @@ def _stack(x0, xs):
     return jax.tree.map(lambda a, s: jnp.concatenate([a[None], s]), x0, xs)
 
 
-@partial(jax.jit, static_argnames=("grad_fn", "tau_fn", "line_search", "n_steps"))
+@partial(quick_jit, static_argnames=("grad_fn", "tau_fn", "line_search", "n_steps"))
 def _gd(grad_fn, tau_fn, line_search, tau, x0, n_steps):
     def body(x, count):
         g = grad_fn(x)
@@ -114,7 +115,7 @@ def gradient_descent(grad_fn: Callable[[PyTree], PyTree], x0: PyTree, n_steps: i
     return _gd(grad_fn, tau_fn, None, tau, x0, n_steps)
 
 
-@partial(jax.jit,
+@partial(quick_jit,
          static_argnames=("grad_i", "tau_fn", "n_steps", "every", "n_runs", "sequential"))
 def _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs, sequential):
     """One compiled program for all runs, the indices of every run drawn at once.
