@@ -42,6 +42,14 @@ try:  # JAX's own test, in jax 0.4.36 to 0.10 at least; else the arguments are l
 except ImportError:  # pragma: no cover - depends on the installed JAX
     _trace_state_clean = None
 
+try:  # like JAX's own wrappers, this file's frames are left out of JAX's tracebacks and of its
+    # "called at" in compile logs, which then name the helper's caller
+    from jax._src.source_info_util import register_exclusion
+
+    register_exclusion(__file__)
+except ImportError:  # pragma: no cover - depends on the installed JAX
+    pass
+
 
 def quick_jit(fun: Callable, **jit_kwargs) -> Callable:
     """``jax.jit(fun, **jit_kwargs)``, compiled with :data:`QUICK_COMPILE` when called at top
