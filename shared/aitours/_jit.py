@@ -1,7 +1,7 @@
 """``quick_jit``: ``jax.jit`` for programs that XLA takes longer to compile than to run.
 
 A loop of scalar SGD steps runs in 0.06 s, and XLA takes 0.2 s to compile it on a 2-core CPU:
-its cold time is mostly LLVM's. Two of XLA's compile options cut that in half here, with the
+its cold time is mostly compilation. Two of XLA's compile options cut that in half here, with the
 same run time (measured on jax 0.10.2, the SGD peer experiment of ``bench/sgd_peer.py``, a
 fresh process per measure):
 
@@ -12,7 +12,7 @@ fresh process per measure):
   0.05 → 0.03 s on top of the first.
 
 Neither is set for the whole process: on the heavy training loops of tours 10–12 the older
-emitters compile faster but *run* 10–25 % slower (measured over the series), so only the
+emitters compile faster but *run* 10–27 % slower (measured over the series), so only the
 helpers whose programs are short to run use this. On other backends (a GPU) it is ``jax.jit``
 itself: the options are CPU-specific, and -O1 would slow a GPU's kernels.
 """
