@@ -19,7 +19,7 @@ def test_same_values_as_jit_with_static_arguments():
     f = quick_jit(_loop, static_argnums=1)
     x = jnp.linspace(-1.0, 1.0, 7)
     np.testing.assert_allclose(f(x, 50), jax.jit(_loop, static_argnums=1)(x, 50), rtol=1e-6)
-    assert f.__name__ == "_loop" and "small scalar recurrence" in f.__doc__
+    assert f.__name__ == "_loop" and "small recurrence" in f.__doc__
 
 
 def _watched(f):
