@@ -64,10 +64,10 @@ def _draw(sampler, key: jax.Array, shape: tuple[int, ...], *params) -> jax.Array
     """
     n = math.prod(shape)
     m = _flat_length(n, key)
-    if isinstance(key, jax.core.Tracer) or not all(_is_static(p) for p in params):
-        flat = sampler(key, (m,), *params)
-    else:
+    if all(_is_static(p) for p in params):
         flat = _sample(sampler, key, m, params)
+    else:
+        flat = sampler(key, (m,), *params)
     return flat.reshape(shape) if m == n else _cut(flat, shape)
 
 
