@@ -32,7 +32,6 @@ import numpy as np
 import optax
 from ipywidgets import IntSlider, interact
 
-from aitours import random as rnd
 from aitours.distances import gaussian_mmd2, sliced_wasserstein
 from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
@@ -97,7 +96,7 @@ X_raw, moon = two_moons(k_train, N_DATA, noise=0.05)
 Y_raw, _ = two_moons(k_test, N_DATA, noise=0.05)
 center, scale = X_raw.mean(0), X_raw.std(0)
 X, Y = (X_raw - center) / scale, (Y_raw - center) / scale
-Z = rnd.normal(k_noise, (N_DATA, 2))  # the noise every model starts from
+Z = jax.random.normal(k_noise, (N_DATA, 2))  # the noise every model starts from
 
 bandwidths = jnp.array([0.05, 0.2, 1.0])
 angles = jnp.pi * jnp.arange(180) / 180
@@ -179,7 +178,7 @@ def neg_elbo(p, x, key):
 vae, _, vae_losses = fit(neg_elbo, vae, adam(LR), N_STEPS, X, key=k_vae_fit, batch_size=BATCH,
                          desc="VAE")
 s_vae = jnp.exp(vae["log_s"])
-X_vae = mlp(vae["dec"], Z) + s_vae * rnd.normal(k_vae_sample, Z.shape)
+X_vae = mlp(vae["dec"], Z) + s_vae * jax.random.normal(k_vae_sample, Z.shape)
 print(f"decoder: {count_params(vae['dec'])} parameters; final -ELBO {vae_losses[-100:].mean():.3f}; "
       f"decoder noise s = {np.round(np.asarray(s_vae), 3)}")
 d_vae = closeness("VAE", X_vae)
@@ -317,7 +316,7 @@ print(f"denoiser: {count_params(net)} parameters; final denoising loss {diff_los
 
 # %%
 t_eval = 1 + jnp.arange(N_DATA) % T  # 1, 2, ..., T, 1, 2, ...
-eps_eval = rnd.normal(k_diff_eval, Y.shape)
+eps_eval = jax.random.normal(k_diff_eval, Y.shape)
 a_eval = abar[t_eval][:, None]
 Y_t = jnp.sqrt(a_eval) * Y + jnp.sqrt(1 - a_eval) * eps_eval
 err_model = float(jnp.mean(jnp.sum((eps_model(net, Y_t, t_eval) - eps_eval) ** 2, 1)))
