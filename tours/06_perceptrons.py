@@ -33,7 +33,6 @@ import numpy as np
 from ipywidgets import Dropdown, IntSlider, interact
 
 from aitours import enable_x64
-from aitours import random as rnd
 from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
 from aitours.rates import loglog_slope
@@ -122,8 +121,8 @@ def target(x):
 P_max, n_grid = 128, 400
 activations = {"ReLU": jax.nn.relu, "tanh": jnp.tanh, "x²": jnp.square}
 k_w, k_c = jax.random.split(k_hidden)
-w_hidden = 5.0 * rnd.normal(k_w, (P_max,))
-kinks = rnd.uniform(k_c, (P_max,), minval=-1.0, maxval=1.0)
+w_hidden = 5.0 * jax.random.normal(k_w, (P_max,))
+kinks = jax.random.uniform(k_c, (P_max,), minval=-1.0, maxval=1.0)
 W_h, b_h = np.asarray(w_hidden, np.float64)[:, None], -np.asarray(w_hidden * kinks, np.float64)
 
 xs = np.linspace(-1.0, 1.0, n_grid)
@@ -281,16 +280,16 @@ def maurey_errors(k, d):
     """RMS L2(mu) error of Maurey's network with p = 1..N_NEURONS step neurons in R^d, one row per
     draw (n_draws, N_NEURONS), and the constant predictor's (n_draws,)."""
     k_u, k_x, k_rho, k_v, k_eps = jax.random.split(k, 5)
-    u = rnd.normal(k_u, (d,))
+    u = jax.random.normal(k_u, (d,))
     u = u / jnp.linalg.norm(u)
-    x = rnd.normal(k_x, (n_draws, n_points, d))
+    x = jax.random.normal(k_x, (n_draws, n_points, d))
     s = x @ u
     x = x + (jnp.clip(s, -r_clip, r_clip) - s)[..., None] * u     # the coordinate along u clipped
     f_x = jnp.exp(-0.5 * (x @ u) ** 2)
     reuse = jnp.arange(N_NEURONS) % N_DISTINCT                     # neuron s is draw s mod N_DISTINCT
-    rho = jnp.linalg.norm(rnd.normal(k_rho, (n_draws, N_NEURONS, 2)), axis=-1)[:, reuse]  # chi_2
-    v = r_clip * rnd.uniform(k_v, (n_draws, N_NEURONS))[:, reuse]
-    eps = jnp.where(rnd.uniform(k_eps, (n_draws, N_NEURONS)) < 0.5, -1.0, 1.0)[:, reuse]
+    rho = jnp.linalg.norm(jax.random.normal(k_rho, (n_draws, N_NEURONS, 2)), axis=-1)[:, reuse]  # chi_2
+    v = r_clip * jax.random.uniform(k_v, (n_draws, N_NEURONS))[:, reuse]
+    eps = jnp.where(jax.random.uniform(k_eps, (n_draws, N_NEURONS)) < 0.5, -1.0, 1.0)[:, reuse]
     W = eps[..., None] * u                                          # step neurons 1{<w_s, x> > v_s}
     ### BEGIN SOLUTION
     a = -2 * r_clip * norm_B * jnp.sin(rho * v)                     # their output weights (times p)
@@ -360,10 +359,10 @@ for d, (err, const) in barron.items():
 m0, n_mf, n_seg = 4, 128, 50
 
 k_ang, k_jit, k_x = jax.random.split(k_teacher, 3)
-angles = (rnd.uniform(k_ang, (), maxval=2 * jnp.pi)
-          + 2 * jnp.pi * (jnp.arange(m0) + 0.3 * rnd.uniform(k_jit, (m0,))) / m0)
+angles = (jax.random.uniform(k_ang, (), maxval=2 * jnp.pi)
+          + 2 * jnp.pi * (jnp.arange(m0) + 0.3 * jax.random.uniform(k_jit, (m0,))) / m0)
 W_teacher = jnp.stack([jnp.cos(angles), jnp.sin(angles)], axis=1)
-X_mf = rnd.normal(k_x, (n_mf, 2))
+X_mf = jax.random.normal(k_x, (n_mf, 2))
 y_mf = jax.nn.relu(X_mf @ W_teacher.T).sum(axis=1)
 
 
@@ -404,8 +403,8 @@ def gd_step(particles):
 def init_particles(k, p, scale=0.1):
     """N_RUNS independent sets of p small balanced particles: |a_s| = |w_s|, random signs."""
     k_w, k_s = jax.random.split(k)
-    W = scale * rnd.normal(k_w, (N_RUNS, p, 2))
-    sign = jnp.where(rnd.uniform(k_s, (N_RUNS, p)) < 0.5, -1.0, 1.0)
+    W = scale * jax.random.normal(k_w, (N_RUNS, p, 2))
+    sign = jnp.where(jax.random.uniform(k_s, (N_RUNS, p)) < 0.5, -1.0, 1.0)
     return sign * jnp.linalg.norm(W, axis=-1), W
 
 

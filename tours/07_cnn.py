@@ -35,7 +35,6 @@ from jax import lax
 from sklearn.datasets import load_digits, load_sample_image
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from aitours import random as rnd
 from aitours.conv import conv2d, max_pool, receptive_field, shift
 from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
@@ -83,7 +82,7 @@ k_eq, k_cnn, k_mlp = jax.random.split(key, 3)
 
 def normal(k, shape, std=1.0):
     """N(0, std²) entries, an array of `shape`."""
-    return std * rnd.normal(k, shape)
+    return std * jax.random.normal(k, shape)
 
 
 # %% [markdown]
