@@ -4,7 +4,7 @@ sample indices, trace the same loss curve (float64 vs float32 apart)."""
 import jax
 import numpy as np
 
-from aitours.random import draw_indices
+from aitours.optim import draw_indices
 from bench import sgd_peer
 
 

@@ -5,7 +5,7 @@ import optax
 import pytest
 
 from aitours.optim import _sgd, gradient_descent, sgd
-from aitours.random import draw_indices
+from aitours.optim import draw_indices
 
 
 def quad_grad(theta):

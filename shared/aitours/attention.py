@@ -16,7 +16,6 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours import random
 from aitours._checks import check_int
 
 
@@ -83,11 +82,12 @@ def softmax_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
 
 @partial(jax.jit, static_argnums=(1, 2, 3))
 def _init_multi_head(key, d_model, n_heads, d_head):
-    # one draw for the four maps; Wo is the transpose of the last
-    w = random.normal(key, (4, n_heads, d_model, d_head))
-    return {"Wq": w[0] / jnp.sqrt(d_model), "Wk": w[1] / jnp.sqrt(d_model),
-            "Wv": w[2] / jnp.sqrt(d_model),
-            "Wo": jnp.swapaxes(w[3], -1, -2) / jnp.sqrt(n_heads * d_head)}
+    kq, kk, kv, ko = jax.random.split(key, 4)   # one key per map
+    shape = (n_heads, d_model, d_head)
+    return {"Wq": jax.random.normal(kq, shape) / jnp.sqrt(d_model),
+            "Wk": jax.random.normal(kk, shape) / jnp.sqrt(d_model),
+            "Wv": jax.random.normal(kv, shape) / jnp.sqrt(d_model),
+            "Wo": jax.random.normal(ko, (n_heads, d_head, d_model)) / jnp.sqrt(n_heads * d_head)}
 
 
 def init_multi_head(key: jax.Array, d_model: int, n_heads: int,

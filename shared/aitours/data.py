@@ -13,7 +13,6 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from aitours import random
 from aitours._checks import check_int, check_positive
 
 
@@ -27,9 +26,9 @@ def linear_regression(key: jax.Array, n: int, d: int,
     n, d = check_int(n, "n"), check_int(d, "d")
     check_positive(noise, "noise", allow_zero=True)
     k_x, k_t, k_e = jax.random.split(key, 3)
-    X = random.normal(k_x, (n, d))
-    theta = random.normal(k_t, (d,))
-    y = X @ theta + noise * random.normal(k_e, (n,))
+    X = jax.random.normal(k_x, (n, d))
+    theta = jax.random.normal(k_t, (d,))
+    y = X @ theta + noise * jax.random.normal(k_e, (n,))
     return X, y, theta
 
 
@@ -42,10 +41,10 @@ def two_gaussians(key: jax.Array, n: int, d: int,
     n, d = check_int(n, "n", minimum=2), check_int(d, "d")
     check_positive(separation, "separation", allow_zero=True)
     k_u, k_x = jax.random.split(key)
-    u = random.normal(k_u, (d,))
+    u = jax.random.normal(k_u, (d,))
     u = u / jnp.linalg.norm(u)
     y = jnp.where(jnp.arange(n) < n // 2, 1.0, -1.0)
-    X = random.normal(k_x, (n, d)) + 0.5 * separation * y[:, None] * u
+    X = jax.random.normal(k_x, (n, d)) + 0.5 * separation * y[:, None] * u
     return X, y
 
 
@@ -59,8 +58,8 @@ def noisy_function_1d(key: jax.Array, n: int, f: Callable[[jax.Array], jax.Array
     if not hi > lo:
         raise ValueError(f"`interval` must satisfy lo < hi, got {interval!r}")
     k_x, k_e = jax.random.split(key)
-    x = jnp.sort(random.uniform(k_x, (n,), minval=lo, maxval=hi))
-    return x, f(x) + noise * random.normal(k_e, (n,))
+    x = jnp.sort(jax.random.uniform(k_x, (n,), minval=lo, maxval=hi))
+    return x, f(x) + noise * jax.random.normal(k_e, (n,))
 
 
 def quadratic(key: jax.Array, d: int, mu: float, L: float) -> tuple[jax.Array, jax.Array]:
@@ -75,7 +74,7 @@ def quadratic(key: jax.Array, d: int, mu: float, L: float) -> tuple[jax.Array, j
     if mu > L:
         raise ValueError(f"`mu` must be <= `L`, got mu={mu}, L={L}")
     k_q, k_b = jax.random.split(key)
-    Q, _ = jnp.linalg.qr(random.normal(k_q, (d, d)))
+    Q, _ = jnp.linalg.qr(jax.random.normal(k_q, (d, d)))
     eig = jnp.linspace(mu, L, d) if d > 1 else jnp.array([L])
     H = (Q * eig) @ Q.T
-    return 0.5 * (H + H.T), random.normal(k_b, (d,))
+    return 0.5 * (H + H.T), jax.random.normal(k_b, (d,))

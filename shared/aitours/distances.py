@@ -12,7 +12,6 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours import random
 from aitours._checks import as_array, check_int, check_positive, two_clouds
 from aitours.kernels import gaussian_kernel
 
@@ -67,7 +66,7 @@ def random_directions(key: jax.Array, n_directions: int, d: int) -> jax.Array:
     """``n_directions`` i.i.d. directions uniform on the unit sphere of R^d: (n_directions, d)."""
     n_directions = check_int(n_directions, "n_directions")
     d = check_int(d, "d")
-    g = random.normal(key, (n_directions, d))
+    g = jax.random.normal(key, (n_directions, d))
     return g / jnp.linalg.norm(g, axis=1, keepdims=True)
 
 

@@ -11,7 +11,6 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours import random
 from aitours._checks import as_array, check_int, check_positive, two_clouds
 
 
@@ -48,7 +47,7 @@ def rff_sample(key: jax.Array, d: int, D: int,
     d, D = check_int(d, "d"), check_int(D, "D")
     check_positive(sigma, "sigma")
     k_w, k_b = jax.random.split(key)
-    W = random.normal(k_w, (D, d)) / sigma
+    W = jax.random.normal(k_w, (D, d)) / sigma
     b = jax.random.uniform(k_b, (D,), maxval=2 * jnp.pi)
     return W, b
 

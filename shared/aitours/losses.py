@@ -10,7 +10,6 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
-from aitours._jit import quick_jit
 
 
 def least_squares(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
@@ -67,7 +66,7 @@ def risk_curve(loss: Callable, thetas: ArrayLike, X: ArrayLike, y: ArrayLike, *,
     return _risk_curve(loss, thetas, X, y, chunk)
 
 
-@partial(quick_jit, static_argnames=("loss", "chunk"))
+@partial(jax.jit, static_argnames=("loss", "chunk"))
 def _risk_curve(loss, thetas, X, y, chunk):
     flat = thetas.reshape(-1, thetas.shape[-1])
     m = flat.shape[0]

@@ -8,7 +8,6 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours import random
 from aitours._checks import PyTree, check_int, check_positive
 
 Params = list[tuple[jax.Array, jax.Array]]
@@ -39,15 +38,14 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
     gain = init_gain(scale)
-    # one draw for all layers, cut and reshaped (one compilation, however many layer shapes)
     shapes = [(d_out, d_in) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
-    flat = random.normal(key, sum(a * b for a, b in shapes))
-    params, start = [], 0
-    for k, (d_out, d_in) in enumerate(shapes):
-        W = gain * flat[start:start + d_out * d_in].reshape(d_out, d_in) / jnp.sqrt(d_in)
-        start += d_out * d_in
+    params = []
+    for k, (layer_key, (d_out, d_in)) in enumerate(
+            zip(jax.random.split(key, len(shapes)), shapes, strict=True)):
         if zero_last and k == len(shapes) - 1:
-            W = jnp.zeros_like(W)
+            W = jnp.zeros((d_out, d_in))
+        else:  # one key per layer: adding a layer leaves the others' weights as they were
+            W = gain * jax.random.normal(layer_key, (d_out, d_in)) / jnp.sqrt(d_in)
         params.append((W, jnp.zeros(d_out)))
     return params
 

@@ -28,7 +28,7 @@ from jax import lax
 from tqdm.auto import tqdm
 
 from aitours._checks import PyTree, check_int
-from aitours.random import draw_indices
+from aitours.optim import draw_indices
 
 __all__ = ["make_step", "fit", "minibatch"]
 

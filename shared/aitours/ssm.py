@@ -1,0 +1,146 @@
+"""A diagonal linear recurrence (a state-space token mixer), computed by a parallel scan.
+
+The layer of the S4D / LRU family (Gu et al. 2022, *On the parameterization and initialization
+of diagonal state space models*; Orvieto et al. 2023, *Resurrecting recurrent neural networks
+for long sequences*): tokens ``x`` (..., T, d) are mixed along time through a state
+h_t ∈ ℂ^s (or ℝ^s) that evolves linearly and diagonally,
+
+    h_t = a ⊙ h_{t−1} + γ ⊙ (B x_t),   h_{−1} = 0,        y_t = Re(C h_t) + D ⊙ x_t,
+
+with a ∈ ℂ^s, B (s, d), C (d, s), D ∈ ℝ^d. The decay is parametrised to be **stable** whatever
+the parameters: a = exp(−exp(ν) + i·exp(θ)), so |a| = exp(−exp(ν)) < 1; γ = √(1 − |a|²)
+normalises the input so that the state of a white-noise input has unit variance (LRU).
+
+The recurrence h_t = a_t ⊙ h_{t−1} + u_t is a composition of affine maps h ↦ a h + u, and the
+composition of such maps is associative:
+
+    (a₁, u₁) ∘ (a₂, u₂) = (a₁ a₂, a₂ u₁ + u₂)      (first (a₁, u₁), then (a₂, u₂)),
+
+so ``jax.lax.associative_scan`` computes all T states in O(log T) parallel steps and O(T) work
+(:func:`linear_recurrence`); :func:`linear_recurrence_sequential` is the plain ``lax.scan``
+that it must agree with. Attention costs O(T²) in the context length T; this layer O(T).
+
+All functions are pure and traceable (usable inside ``jax.jit``, ``vmap``, ``grad``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from jax.typing import ArrayLike
+
+from aitours._checks import check_int
+
+__all__ = ["init_ssm", "decay", "combine", "linear_recurrence", "linear_recurrence_sequential",
+           "ssm", "state_size"]
+
+
+def init_ssm(key: jax.Array, d_model: int, state: int, *, complex: bool = True,
+             r_min: float = 0.5, r_max: float = 0.99, max_phase: float = math.pi) -> dict:
+    """Random parameters of a diagonal recurrence with ``state`` modes, LRU's initialisation.
+
+    The moduli |a_j| are drawn so that |a|² is uniform on [r_min², r_max²] (a ring of the
+    unit disc), the phases arg a_j uniform on [0, max_phase] (complex case only); B and C are
+    Gaussian with variance 1/(2 d) and 1/(2 s) per real and imaginary part (1/d, 1/s when
+    real), D standard Gaussian. Returns a dict of real arrays: ``nu_log`` (s,), ``theta_log``
+    (s,) when complex, ``B`` (k, s, d), ``C`` (k, d, s) with k = 2 (real and imaginary parts)
+    when complex, k = 1 when real, and ``D`` (d,).
+    """
+    d_model, state = check_int(d_model, "d_model"), check_int(state, "state")
+    if not 0.0 <= r_min < r_max < 1.0:
+        raise ValueError(f"need 0 <= r_min < r_max < 1, got r_min={r_min}, r_max={r_max}")
+    if not max_phase > 0:
+        raise ValueError(f"`max_phase` must be > 0, got {max_phase}")
+    k_r, k_p, k_b, k_c, k_d = jax.random.split(key, 5)
+    u = jax.random.uniform(k_r, (state,))
+    radius_sq = r_min ** 2 + u * (r_max ** 2 - r_min ** 2)
+    params = {"nu_log": jnp.log(-0.5 * jnp.log(radius_sq))}        # |a| = exp(-exp(nu_log))
+    parts = 2 if complex else 1
+    if complex:
+        phase = max_phase * jax.random.uniform(k_p, (state,), minval=1e-3 / max_phase)
+        params["theta_log"] = jnp.log(phase)
+    params["B"] = jax.random.normal(k_b, (parts, state, d_model)) / math.sqrt(parts * d_model)
+    params["C"] = jax.random.normal(k_c, (parts, d_model, state)) / math.sqrt(parts * state)
+    params["D"] = jax.random.normal(k_d, (d_model,))
+    return params
+
+
+def state_size(params: dict) -> int:
+    """The number of modes s of the state (complex modes count once)."""
+    return int(params["nu_log"].shape[0])
+
+
+def _complex(w):
+    """A matrix stored as (2, …) real and imaginary parts (or (1, …) real) as one array."""
+    return w[0] + 1j * w[1] if w.shape[0] == 2 else w[0]
+
+
+def decay(params: dict) -> jax.Array:
+    """The diagonal a (s,) of the recurrence: exp(−exp(ν) + i exp(θ)), of modulus < 1."""
+    log_a = -jnp.exp(params["nu_log"])
+    if "theta_log" in params:
+        log_a = log_a + 1j * jnp.exp(params["theta_log"])
+    return jnp.exp(log_a)
+
+
+def combine(left, right):
+    """Compose the affine maps h ↦ a_l h + u_l, then h ↦ a_r h + u_r: (a_l a_r, a_r u_l + u_r).
+
+    The associative operator of the scan; ``left`` and ``right`` are pairs (a, u) of arrays.
+    """
+    a_l, u_l = left
+    a_r, u_r = right
+    return a_l * a_r, a_r * u_l + u_r
+
+
+def _check_time_axis(u):
+    if u.ndim < 2:
+        raise ValueError(f"`u` must have shape (..., T, s), got {tuple(u.shape)}")
+
+
+def linear_recurrence(a: ArrayLike, u: ArrayLike) -> jax.Array:
+    """All states h_t = a_t ⊙ h_{t−1} + u_t (h_{−1} = 0) of ``u`` (..., T, s), by a parallel scan.
+
+    ``a`` broadcasts against ``u``: a constant diagonal (s,), or one per time step (..., T, s)
+    (input-dependent gates, as in Mamba). Returns h (..., T, s), of the dtype of a·u.
+    """
+    u = jnp.asarray(u)
+    _check_time_axis(u)
+    a = jnp.broadcast_to(jnp.asarray(a), u.shape).astype(jnp.result_type(a, u))
+    return lax.associative_scan(combine, (a, u.astype(a.dtype)), axis=u.ndim - 2)[1]
+
+
+def linear_recurrence_sequential(a: ArrayLike, u: ArrayLike) -> jax.Array:
+    """The same states as :func:`linear_recurrence`, one time step after the other (``lax.scan``):
+    the reference the parallel scan must reproduce."""
+    u = jnp.asarray(u)
+    _check_time_axis(u)
+    a = jnp.broadcast_to(jnp.asarray(a), u.shape).astype(jnp.result_type(a, u))
+    a_t, u_t = jnp.moveaxis(a, -2, 0), jnp.moveaxis(u.astype(a.dtype), -2, 0)
+
+    def step(h, au):
+        h = au[0] * h + au[1]
+        return h, h
+
+    _, h = lax.scan(step, jnp.zeros_like(u_t[0]), (a_t, u_t))
+    return jnp.moveaxis(h, 0, -2)
+
+
+def ssm(params: dict, x: ArrayLike, *, sequential: bool = False) -> jax.Array:
+    """The layer: tokens ``x`` (..., T, d) real → y (..., T, d), y_t = Re(C h_t) + D ⊙ x_t.
+
+    ``sequential=True`` runs the recurrence with ``lax.scan`` instead of the parallel scan
+    (same values up to rounding).
+    """
+    x = jnp.asarray(x)
+    B, C = _complex(params["B"]), _complex(params["C"])
+    if x.ndim < 2 or x.shape[-1] != B.shape[-1]:
+        raise ValueError(f"`x` must have shape (..., T, {B.shape[-1]}), got {tuple(x.shape)}")
+    a = decay(params)
+    gamma = jnp.sqrt(1.0 - jnp.abs(a) ** 2)
+    u = gamma * (x @ B.T)                                    # (..., T, s)
+    h = (linear_recurrence_sequential if sequential else linear_recurrence)(a, u)
+    return jnp.real(h @ C.T) + params["D"] * x
