@@ -47,3 +47,35 @@ def test_controls_cell_is_checked():
     nb.cells[0].metadata["tags"] = ["controls"]
     with pytest.raises(ValueError, match="control 'x'"):
         controls.declared_controls(nb)
+
+
+def test_targeted_and_blunt_controls(tmp_path):
+    # five claims: a control killing 2 is targeted (max(2, 40 % of 5) = 2), one killing 3 blunt
+    params = nbformat.v4.new_code_cell("A = 1\nB = 1")
+    params.metadata["tags"] = ["parameters"]
+    declared = nbformat.v4.new_code_cell(
+        'CONTROLS = {"no_a": {"set": {"A": 0}, "kills": ["a is one"]},\n'
+        '            "no_b": {"set": {"B": 0}, "kills": ["b is one"]}}')
+    declared.metadata["tags"] = ["controls"]
+    claims = "\n".join([
+        "assert A == 1, 'claim: a is one'", "assert A > 0, 'claim: a is positive'",
+        "assert B == 1, 'claim: b is one'", "assert B > 0, 'claim: b is positive'",
+        "assert B >= 1, 'claim: b is at least one'"])
+    cells = [params, declared, nbformat.v4.new_code_cell(claims)]
+    path, out = tmp_path / "five.ipynb", tmp_path / "controls.json"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    status = controls.main(["--notebook", str(path), "--jobs", "1", "--out", str(out)])
+    report = json.loads(out.read_text())
+    runs = {r["control"]: r for r in report["controls"]}
+    assert runs["no_a"]["targeted"] and runs["no_a"]["share"] == 0.4
+    assert not runs["no_b"]["targeted"] and runs["no_b"]["share"] == 0.6
+    by = {c["claim"]: (c["killed_by"], c["killed_by_targeted"]) for c in report["claims"]}
+    assert by["claim: a is one"] == (["no_a"], ["no_a"])
+    assert by["claim: b is one"] == (["no_b"], [])
+    assert status == 1, "claims killed by blunt controls only fail the run"
+
+
+@pytest.mark.parametrize("killed, n, targeted", [(2, 2, True), (2, 3, True), (3, 5, False),
+                                                (4, 10, True), (5, 10, False), (0, 0, True)])
+def test_is_targeted(killed, n, targeted):
+    assert controls.is_targeted(killed, n) is targeted
