@@ -12,9 +12,9 @@
 #
 # 1. With **augmented tokens** $(s_t, s_{t-1})$, a trained one-layer linear transformer
 #    estimates the matrix of a sequence it has never seen by **one step of gradient descent**
-#    on the in-context least-squares problem. We check it in the weights (under 0.1% of their
-#    energy lies off the predicted diagonals, in every seed we tried) and in the errors, which
-#    follow the formula of one step, a floor included.
+#    on the in-context least-squares problem. We check it in the weights (almost none of their
+#    energy lies off the predicted diagonals) and in the errors, which follow the formula of
+#    one step with the best step constant, computed without the transformer, a floor included.
 # 2. With **plain tokens** $s_t$ and a **learned positional matrix**, a multi-head linear
 #    attention layer learns the task exactly: its content matrix is $c\,I$, its positional
 #    weights sit on the last token, and the product of the two scalars is fixed.
@@ -37,7 +37,6 @@ import numpy as np
 import optax
 from ipywidgets import IntSlider, interact
 
-from aitours import random as rnd
 from aitours.attention import (
     attention_weights,
     causal_mask,
@@ -54,13 +53,19 @@ style()
 # %% tags=["parameters"]
 # every PRNG key of the tour derives from SEED
 SEED = 0
+N_TOK, D_MODEL, DEMO_HEADS = 10, 16, 4   # the attention demo: tokens, width, heads
+HEAD_BUG = None       # bug switch: "no_sqrt", "softmax_axis" or "mask_zero" swaps in a wrong head
 CAUSAL = True         # the masked head of the first part uses a causal mask
 POS_SCALE = 1.0       # amplitude of the positional encoding added to the tokens (part 1)
 D, T = 5, 30          # state dimension, training context length
 N_TRAIN = 8192        # training sequences (each with its own matrix A)
+N_TEST, T_TEST = 1000, 120   # test sequences (new matrices B) and their context length
+T_PHASE = 5           # the short context at which Gamma_t is compared with one GD step
 N_STEPS = 400         # Adam steps, for each of the two models (0: untrained)
 LR = 1e-2             # Adam's initial learning rate (cosine decay to 0)
 BATCH = 64            # sequences per minibatch
+INIT_AUG, INIT_PLAIN = 0.01, 0.1   # scale of the random initial weights of the two models
+AUG_LOSS_FROM = 1     # part 1's loss averages the positions t = AUG_LOSS_FROM..T (1: all)
 AUGMENTED = True      # tokens carry (s_t, s_{t-1}); False: the previous-state slot is zeroed
 NORMALIZE = True      # linear attention averages over the context (the 1/t); False: sums
 N_HEADS = 5           # heads of the non-augmented model (the theory needs N_HEADS >= D)
@@ -71,31 +76,30 @@ QUERY_LAG = 1         # its query at position t is s_{t - QUERY_LAG}
 # Negative controls, run by `make controls`: each removes what some claims are about,
 # and those claims must then fail.
 CONTROLS = {
+    "head_no_sqrt": {"set": {"HEAD_BUG": "no_sqrt"}, "kills": ["computes softmax attention"]},
+    "head_softmax_axis": {"set": {"HEAD_BUG": "softmax_axis"}, "kills": ["softmax attention"]},
+    "head_mask_zero": {"set": {"HEAD_BUG": "mask_zero"}, "kills": ["computes softmax attention"]},
     "no_causal_mask": {"set": {"CAUSAL": False}, "kills": ["causal mask breaks"]},
-    "no_positional_encoding": {"set": {"POS_SCALE": 0.0},
-                               "kills": ["positional encoding breaks"]},
-    "untrained": {"set": {"N_STEPS": 0},
-                  "kills": ["far below the trivial", "errs like one GD step",
-                            "best constant for one step", "is one gradient step once",
-                            "estimates B", "energy lies off", "same real constant",
-                            "content matrix is c·I", "on the last token", "c·p·|s_1j|² = 1",
-                            "beat the trivial predictor by at least"]},
-    "not_augmented": {"set": {"AUGMENTED": False},
-                      "kills": ["far below the trivial", "best constant for one step",
-                                "estimates B", "energy lies off", "same real constant"]},
-    "sum_not_average": {"set": {"NORMALIZE": False},
-                        "kills": ["follows one GD step's predicted", "errs like one GD step",
-                                  "misses B by what"]},
-    "no_positions": {"set": {"POSITIONS": False},
-                     "kills": ["content matrix is c·I", "on the last token", "c·p·|s_1j|² = 1",
-                               "beat the trivial predictor by at least"]},
-    "query_at_last_token": {"set": {"QUERY_LAG": 0},
-                            "kills": ["content matrix is c·I", "on the last token",
-                                      "c·p·|s_1j|² = 1",
-                                      "beat the trivial predictor by at least"]},
-    "one_head": {"set": {"N_HEADS": 1},
-                 "kills": ["content matrix is c·I", "on the last token", "c·p·|s_1j|² = 1",
-                           "beat the trivial predictor by at least"]},
+    "no_positional_encoding": {"set": {"POS_SCALE": 0.0}, "kills": ["positional encoding"]},
+    "short_contexts": {"set": {"T": 3}, "kills": ["far below the trivial", "same real constant",
+                                                  "is one gradient step once"]},
+    "loss_on_last_position": {"set": {"AUG_LOSS_FROM": 30},
+                              "kills": ["errs like one GD step", "best constant for one step",
+                                        "misses B by what", "estimates B", "predicted curve"]},
+    "large_init": {"set": {"INIT_AUG": 0.25},
+                   "kills": ["energy lies off", "same real constant", "is one gradient step once"]},
+    "query_at_last_token": {"set": {"QUERY_LAG": 0}, "kills": ["c·I", "on the last token",
+                                                               "c·p·|s_1j|² = 1", "below 1e-4"]},
+    "one_head": {"set": {"N_HEADS": 1}, "kills": ["c·I", "on the last token", "c·p·|s_1j|² = 1",
+                                                  "below 1e-4"]},
+    "four_heads": {"set": {"N_HEADS": 4}, "kills": ["c·I", "c·p·|s_1j|² = 1", "below 1e-4"]},
+    # P replaced by the uniform 1/t: "on the last token" then fails by construction (not listed)
+    "no_positions": {"set": {"POSITIONS": False}, "kills": ["c·I", "c·p·|s_1j|² = 1",
+                                                            "below 1e-4"]},
+    # blunt (they kill most of part 1, or all of the tour): kept, but they do not count
+    "untrained": {"set": {"N_STEPS": 0}, "kills": ["far below the trivial", "below 1e-4"]},
+    "not_augmented": {"set": {"AUGMENTED": False}, "kills": ["far below the trivial"]},
+    "sum_not_average": {"set": {"NORMALIZE": False}, "kills": ["errs like one GD step"]},
 }
 
 # %%
@@ -117,31 +121,8 @@ key = jax.random.PRNGKey(SEED)
 # A **causal mask** forbids looking ahead (score $-\infty$ for $j > i$): token $i$ then only
 # mixes tokens $1..i$, which is what a model predicting the *next* token needs.
 # **Multi-head** attention runs $h$ such maps in parallel on smaller keys and sums their
-# outputs after a last linear map $W_O$. Here are the weights of one head (from
-# `aitours.attention`), on 10 random tokens.
-
-# %%
-n_tok, d_model, n_heads = 10, 16, 4
-X = np.asarray(rnd.normal(k_x, (n_tok, d_model)))
-mha = jax.tree.map(np.asarray, init_multi_head(k_w, d_model, n_heads))
-Wq, Wk, Wv = mha["Wq"][0], mha["Wk"][0], mha["Wv"][0]       # the maps of head 0
-A_full = np.asarray(attention_weights(X @ Wq, X @ Wk))
-A_causal = np.asarray(attention_weights(X @ Wq, X @ Wk, causal_mask(n_tok)))
-
-fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.8))
-for ax, A, title in ((axes[0], A_full, "full attention"), (axes[1], A_causal, "causal mask")):
-    im = ax.imshow(A, cmap="viridis", vmin=0, vmax=float(A_causal.max()))
-    ax.set(title=f"Softmax weights, {title}", xlabel="key token $j$", ylabel="query token $i$")
-    ax.grid(False)
-fig.colorbar(im, ax=axes, shrink=0.8, label="weight $A_{ij}$")
-plt.show()
-
-row_sums = np.max(np.abs(A_causal.sum(1) - 1))
-above = np.max(np.abs(np.triu(A_causal, 1)))
-print(f"rows sum to 1 up to {row_sums:.1e}; largest weight above the diagonal (causal): {above}")
-assert row_sums < 1e-5 and above == 0.0, "sanity: softmax rows sum to 1, the mask zeroes j > i"
-
-# %% [markdown]
+# outputs after a last linear map $W_O$.
+#
 # **Exercise 1 (one attention head).** Write `head(X, Wq, Wk, Wv, mask)`: the output
 # $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$ of one head, for tokens `X` of shape
 # `(n, d_model)`, maps `Wq`, `Wk` of shape `(d_model, d_k)` and `Wv` of shape `(d_model, d_v)`,
@@ -162,6 +143,66 @@ def head(X, Wq, Wk, Wv, mask=None):
 
 
 # %% [markdown]
+# Three slips are easy to make in these five lines: forgetting the $1/\sqrt{d_k}$, normalising
+# the softmax over the wrong axis (the keys' instead of the queries'), and giving a masked
+# score the value $0$ instead of $-\infty$ (it then still gets a weight). The bug switch
+# `HEAD_BUG` of the parameters cell swaps in one of them; the check below must catch each.
+
+# %%
+def wrong_head(X, Wq, Wk, Wv, mask=None):
+    """head() with the slip HEAD_BUG."""
+    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    scores = Q @ K.T / (1.0 if HEAD_BUG == "no_sqrt" else np.sqrt(K.shape[-1]))
+    if mask is not None:
+        scores = jnp.where(mask, scores, 0.0 if HEAD_BUG == "mask_zero" else -jnp.inf)
+    return jax.nn.softmax(scores, axis=0 if HEAD_BUG == "softmax_axis" else -1) @ V
+
+
+if HEAD_BUG is not None:
+    head = wrong_head
+
+# %% [markdown]
+# We check `head` on 10 random tokens against the reference implementation of the tours'
+# package, `aitours.attention.softmax_attention`, with and without a causal mask (products at
+# full float32 precision: a GPU's default TF32 products would blur the gaps at $10^{-3}$).
+
+# %%
+X = np.asarray(jax.random.normal(k_x, (N_TOK, D_MODEL)))
+mha = jax.tree.map(np.asarray, init_multi_head(k_w, D_MODEL, DEMO_HEADS))
+Wq, Wk, Wv = mha["Wq"][0], mha["Wk"][0], mha["Wv"][0]       # the maps of head 0
+mask = causal_mask(N_TOK) if CAUSAL else None
+with jax.default_matmul_precision("highest"):
+    gap_head = max(
+        np.max(np.abs(np.asarray(head(X, Wq, Wk, Wv, m))
+                      - np.asarray(softmax_attention(X @ Wq, X @ Wk, X @ Wv, m))))
+        / np.max(np.abs(np.asarray(softmax_attention(X @ Wq, X @ Wk, X @ Wv, m))))
+        for m in (None, causal_mask(N_TOK)))
+print(f"largest relative gap between head() and softmax_attention, with and without the "
+      f"causal mask: {gap_head:.1e}")
+assert gap_head < 1e-5, "claim: the written-out head computes softmax attention"
+
+# %% [markdown]
+# From here on the tour uses the package's helpers. Here are the weights
+# $\mathrm{softmax}(QK^\top/\sqrt{d_k})$ of that head (`attention_weights`), without and with
+# the causal mask.
+
+# %%
+A_full = np.asarray(attention_weights(X @ Wq, X @ Wk))
+A_causal = np.asarray(attention_weights(X @ Wq, X @ Wk, causal_mask(N_TOK)))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.8))
+for ax, A, title in ((axes[0], A_full, "full attention"), (axes[1], A_causal, "causal mask")):
+    im = ax.imshow(A, cmap="viridis", vmin=0, vmax=float(A_causal.max()))
+    ax.set(title=f"Softmax weights, {title}", xlabel="key token $j$", ylabel="query token $i$")
+    ax.grid(False)
+fig.colorbar(im, ax=axes, shrink=0.8, label="weight $A_{ij}$")
+plt.show()
+
+row_sums = np.max(np.abs(A_causal.sum(1) - 1))
+above = np.max(np.abs(np.triu(A_causal, 1)))
+print(f"rows sum to 1 up to {row_sums:.1e}; largest weight above the diagonal (causal): {above}")
+assert row_sums < 1e-5 and above == 0.0, "sanity: softmax rows sum to 1, the mask zeroes j > i"
+
+# %% [markdown]
 # ### Attention does not see the order of its tokens
 #
 # Permute the tokens, $X \mapsto PX$. All scores are permuted the same way, so
@@ -169,13 +210,10 @@ def head(X, Wq, Wk, Wv, mask=None):
 # equivariant**, a set operation. The order of a sentence must therefore be given to the
 # model: a causal mask breaks the symmetry (the first token sees only itself), and so does a
 # **positional encoding** added to the tokens (here the sinusoids of the original transformer).
-# The gaps are computed at full float32 precision (a GPU's default TF32 products would blur
-# them at $10^{-3}$).
 
 # %%
-perm = np.asarray(jax.random.permutation(k_perm, n_tok))
-pos = POS_SCALE * np.asarray(sinusoidal_positions(n_tok, d_model))
-mask = causal_mask(n_tok) if CAUSAL else None
+perm = np.asarray(jax.random.permutation(k_perm, N_TOK))
+pos = POS_SCALE * np.asarray(sinusoidal_positions(N_TOK, D_MODEL))
 
 
 def equivariance_gap(f):
@@ -185,18 +223,15 @@ def equivariance_gap(f):
 
 
 with jax.default_matmul_precision("highest"):
-    gap_plain = equivariance_gap(lambda x: head(x, Wq, Wk, Wv))
-    gap_causal = equivariance_gap(lambda x: head(x, Wq, Wk, Wv, mask))
-    gap_pos = equivariance_gap(lambda x: head(x + pos, Wq, Wk, Wv))
-    gap_package = np.max(np.abs(np.asarray(head(X, Wq, Wk, Wv, mask))
-                                - np.asarray(softmax_attention(X @ Wq, X @ Wk, X @ Wv, mask))))
+    gap_plain = equivariance_gap(lambda x: softmax_attention(x @ Wq, x @ Wk, x @ Wv))
+    gap_causal = equivariance_gap(lambda x: softmax_attention(x @ Wq, x @ Wk, x @ Wv, mask))
+    gap_pos = equivariance_gap(lambda x: softmax_attention((x + pos) @ Wq, (x + pos) @ Wk,
+                                                           (x + pos) @ Wv))
 print(f"|f(PX) - P f(X)| / |f(X)|: one head {gap_plain:.1e}, with a causal mask "
       f"{gap_causal:.2f}, with positional encoding {gap_pos:.2f}")
-print(f"largest gap between head() and aitours' softmax_attention: {gap_package:.1e}")
 assert gap_causal > 0.05, "claim: a causal mask breaks permutation equivariance"
 assert gap_pos > 0.05, "claim: a positional encoding breaks permutation equivariance"
 assert gap_plain < 1e-5, "sanity: one attention head is permutation equivariant"
-assert gap_package < 1e-5, "sanity: head() computes aitours' softmax attention"
 
 # %% [markdown]
 # ## In-context learning of an autoregressive process
@@ -218,14 +253,13 @@ assert gap_package < 1e-5, "sanity: head() computes aitours' softmax attention"
 # without changing its weights. That is in-context learning.
 
 # %%
-n_test, T_test = 1000, 120
 
 
 def draw_sequences(key, n, length):
     """n sequences s_1 .. s_{length+1} of s_{t+1} = A s_t, each with its own random
     A = diag(e^{i theta}) and start s_1 = e^{i phi} / sqrt(D): returns the eigenvalues
     lam = e^{i theta} (n, D) and the states (n, length + 1, D)."""
-    angles = 2 * jnp.pi * rnd.uniform(key, (n, 2 * D))
+    angles = 2 * jnp.pi * jax.random.uniform(key, (n, 2 * D))
     lam, s1 = jnp.exp(1j * angles[:, :D]), jnp.exp(1j * angles[:, D:]) / jnp.sqrt(D)
     powers = lam[:, None, :] ** jnp.arange(length + 1)[None, :, None]
     return lam, (powers * s1[:, None, :]).astype(jnp.complex64)
@@ -233,7 +267,7 @@ def draw_sequences(key, n, length):
 
 # one draw: the first N_TRAIN sequences (cut at length T) for training, the others, with new
 # matrices B never seen in training, for testing
-lam_all, S_all = map(np.asarray, draw_sequences(k_data, N_TRAIN + n_test, T_test))
+lam_all, S_all = map(np.asarray, draw_sequences(k_data, N_TRAIN + N_TEST, T_TEST))
 S_train = S_all[:N_TRAIN, :T + 1]
 lam_test, S_test = lam_all[N_TRAIN:], S_all[N_TRAIN:]
 
@@ -257,6 +291,18 @@ plt.show()
 # Grouping the sum, the layer multiplies the query $e_t$ by a matrix that depends on the context
 # only through its covariance $C_t = \frac1t \sum_{\tau\le t} e_\tau e_\tau^*$:
 # $$ \hat s_{t+1} = \big[W_V C_t W_{KQ}\big]_{\text{first block}}\, e_t . $$
+# The $\frac1t$ average is this tour's choice: the authors' code (`augmented.py`) sums over the
+# context, scales the scores by $1/\sqrt{3d}$ and adds a layer normalisation. The average keeps
+# the layer's output of the same size at every $t$, so one trained layer can be run on
+# contexts longer than those it was trained on (the control `NORMALIZE = False` sums instead).
+#
+# **The theorem** (Sander et al., 2024, augmented case) assumes that the matrices $A$ commute
+# (here: all diagonal in the same basis) and restricts the weights to a **block structure**:
+# $W_V$ only writes into the prediction slot, from the state blocks $(s_\tau, s_{\tau-1})$,
+# and $W_{KQ}$ only compares the state blocks of key and query. Within that class it shows
+# that the global minimum of the training loss is one gradient step. The model below is trained
+# with *full* $3d\times 3d$ matrices; that it still finds the block structure is checked in 1.2,
+# not assumed.
 #
 # **Exercise 2 (augmented tokens).** Complete `tokens(S)`: for states `S` of shape
 # `(..., t, d)` (complex), `prev` must hold $s_{t-1}$ at position $t$, with $s_0 = 0$ at the
@@ -289,13 +335,13 @@ def predict(p, S):
     return out[..., :D]
 
 
-def next_token_loss(predict_fn, p, S):
-    """Mean over sequences and positions of |s_hat_{t+1} - s_{t+1}|^2."""
-    err = predict_fn(p, S[:, :-1]) - S[:, 1:]
+def next_token_loss(predict_fn, p, S, t_from=1):
+    """Mean over sequences and positions t >= t_from of |s_hat_{t+1} - s_{t+1}|^2."""
+    err = (predict_fn(p, S[:, :-1]) - S[:, 1:])[:, t_from - 1:]
     return jnp.mean(jnp.sum(jnp.abs(err) ** 2, axis=-1))
 
 
-w0 = 0.01 * rnd.normal(k_init, (2, 2, 3 * D, 3 * D))
+w0 = INIT_AUG * jax.random.normal(k_init, (2, 2, 3 * D, 3 * D))
 params0 = {"KQ": w0[0], "V": w0[1]}      # small random init (real and imaginary parts)
 
 # %% [markdown]
@@ -319,22 +365,23 @@ assert gap_loop < 1e-4, "sanity: linear_attention is the written-out sum"
 # the same function: same data, same number of steps, same minibatches.
 
 # %%
-def train(predict_fn, params0, key):
+def train(predict_fn, params0, key, t_from=1):
     """N_STEPS Adam steps (learning rate LR, cosine decay) on minibatches of BATCH training
-    sequences; N_STEPS = 0 returns params0 untouched. Returns (params, losses)."""
+    sequences, loss on the positions t >= t_from; N_STEPS = 0 returns params0 untouched.
+    Returns (params, losses)."""
     if N_STEPS == 0:
         return params0, np.full(1, np.nan)
     optimizer = optax.adam(optax.cosine_decay_schedule(LR, N_STEPS))
 
     def loss(p, S, key):                 # the key (for noise, dropout) is not used here
-        return next_token_loss(predict_fn, p, S)
+        return next_token_loss(predict_fn, p, S, t_from)
 
     params, _, losses = fit(loss, params0, optimizer, N_STEPS, S_train, key=key,
                             batch_size=BATCH, desc="training")
     return params, losses
 
 
-params, losses = train(predict, params0, k_fit)
+params, losses = train(predict, params0, k_fit, t_from=AUG_LOSS_FROM)
 print(f"loss {losses[0]:.3f} -> {losses[-50:].mean():.3f}")
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.semilogy(losses, lw=1)
@@ -348,13 +395,21 @@ plt.show()
 # Take 1000 new matrices $B$ (fresh angles) and new starting points, and let the trained model
 # predict each $s_{t+1}$ from $s_1, \dots, s_t$, for contexts up to $t = 120$, four times longer
 # than in training (the $\frac1t$ average makes the layer length-agnostic). Two references:
-# the trivial guess $\hat s_{t+1} = s_t$ (error $\mathbb{E}|e^{i\theta} - 1|^2 = 2$), and **one
-# step of gradient descent** on the in-context least-squares problem, started from $W = 0$:
+# the trivial guess $\hat s_{t+1} = 0$, with error $\mathbb{E}\|s_{t+1}\|^2 = 1$ (repeating
+# the last state, $\hat s_{t+1} = s_t$, is worse: $\mathbb{E}|e^{i\theta} - 1|^2 = 2$), and
+# **one step of gradient descent** on the in-context least-squares problem, started from
+# $W = 0$:
 # $$ L_t(W) = \frac12 \sum_{\tau < t} \|s_{\tau+1} - W s_\tau\|^2, \qquad
 #    W_1 = -\eta \nabla L_t(0) = \eta \sum_{\tau < t} s_{\tau+1} s_\tau^*, \qquad
 #    \hat s_{t+1} = W_1 s_t, $$
-# with the step $\eta = c/t$ and the constant $c$ that minimises the training loss of this
-# one-parameter predictor (a scalar least-squares problem, solved below).
+# with the step $\eta = c/t$ and the constant $c_{\mathrm{gd}}$ that minimises the training
+# loss of this one-parameter predictor (a scalar least-squares problem on the training
+# sequences, solved below; it does not look at the transformer). Least squares solved *exactly*
+# on the context would do better still: the data are noiseless, so from $t = d + 1$ on it finds
+# $B$ and predicts without error. A single layer of linear attention cannot do that; the
+# theorem says it does one gradient step. Over seeds 0–9 and 10 drawn at random, the model's
+# error at $t = T$ is 0.128–0.148 of the trivial one (a factor 6.7–7.8), and its error curve
+# stays within 2.2–7.3% (largest gap over $t$) of one GD step's with $c_{\mathrm{gd}}$.
 
 # %%
 @jax.jit
@@ -372,20 +427,20 @@ def mean_error(pred, S_next):
     return np.mean(np.sum(np.abs(np.asarray(pred) - S_next) ** 2, -1), axis=0)
 
 
-# the best step constant c for one GD step, fitted on the training sequences
-X_gd = np.asarray(one_gd_step_direction(S_train[:4096, :-1]))
-c_gd = np.vdot(X_gd, S_train[:4096, 1:]).real / np.vdot(X_gd, X_gd).real
+# the best step constant c_gd for one GD step, fitted on the training sequences
+X_gd = np.asarray(one_gd_step_direction(S_train[:, :-1]))
+c_gd = np.vdot(X_gd, S_train[:, 1:]).real / np.vdot(X_gd, X_gd).real
 
 ctx, nxt = S_test[:, :-1], S_test[:, 1:]
 err_model = mean_error(predict(params, ctx), nxt)
 err_gd = mean_error(c_gd * one_gd_step_direction(ctx), nxt)
-err_trivial = mean_error(ctx, nxt)
-t_axis = np.arange(1, T_test + 1)
+err_zero = mean_error(np.zeros_like(ctx), nxt)                      # the trivial guess: 1
+t_axis = np.arange(1, T_TEST + 1)
 
 # %%
 fig, ax = plt.subplots()
-ax.loglog(t_axis, err_trivial, color="gray", label=r"trivial $\hat s_{t+1} = s_t$")
-ax.loglog(t_axis, err_gd, "k--", label=f"one GD step ($c$ = {c_gd:.2f})")
+ax.loglog(t_axis, err_zero, color="gray", label=r"trivial $\hat s_{t+1} = 0$")
+ax.loglog(t_axis, err_gd, "k--", label=f"one GD step ($c_{{gd}}$ = {c_gd:.2f})")
 ax.loglog(t_axis, err_model, "C0", lw=2.5, alpha=0.7, label="trained transformer")
 ax.axvline(T, color="C3", lw=0.8, ls=":", label=f"training length $T$ = {T}")
 ax.set(xlabel="context length $t$", ylabel=r"mean $\|\hat s_{t+1} - s_{t+1}\|^2$",
@@ -393,16 +448,16 @@ ax.set(xlabel="context length $t$", ylabel=r"mean $\|\hat s_{t+1} - s_{t+1}\|^2$
 ax.legend()
 plt.show()
 
-ratio_aug = err_model[1:T].mean() / err_trivial[1:T].mean()         # t = 2..T
+ratio_aug = err_model[T - 1] / err_zero[T - 1]
 gap_gd = np.abs(err_model[1:] - err_gd[1:]) / err_gd[1:]             # t >= 2
-print(f"error at t = 5, {T}, {T_test}: {err_model[4]:.3f}, {err_model[T - 1]:.3f}, "
-      f"{err_model[-1]:.3f}   (trivial: {err_trivial[T - 1]:.2f})")
-print(f"mean error over t = 2..{T}, relative to the trivial guess: {ratio_aug:.3f}")
-print(f"relative gap between the model's and one GD step's errors, t >= 2: "
+print(f"error at t = 5, {T}, {T_TEST}: {err_model[4]:.3f}, {err_model[T - 1]:.3f}, "
+      f"{err_model[-1]:.3f}   (trivial guess 0: {err_zero[T - 1]:.2f})")
+print(f"at t = T = {T}: error / trivial error = {ratio_aug:.3f} (a factor {1 / ratio_aug:.1f})")
+print(f"relative gap between the model's and one GD step's errors, t = 2..{T_TEST}: "
       f"{gap_gd.mean():.1%} on average, {gap_gd.max():.1%} at most")
-assert err_model[T - 1] < 0.1 * err_trivial[T - 1], \
+assert ratio_aug < 0.2, \
     "claim: the trained model's error on new matrices is far below the trivial guess's"
-assert gap_gd.mean() < 0.05, "claim: the trained model errs like one GD step, at every t"
+assert gap_gd.max() < 0.12, "claim: the trained model errs like one GD step, at every t"
 
 # %% [markdown]
 # One sequence of the test set, seen through its first coordinate: the prediction picks up the
@@ -465,13 +520,20 @@ print(f"products a_k b_k = {np.round(a_diag * b_diag, 3)}")
 print(f"share of the energy off the two diagonals: {off_V:.2%} (W_V), {off_KQ:.2%} (W_KQ)")
 print(f"phases alpha_k of a_k (degrees): {np.round(np.degrees(np.angle(a_diag)), 1)}")
 print(f"model's step constant c = {c_model:.3f}; best one-GD-step constant: {c_gd:.3f}")
-assert max(off_V, off_KQ) < 0.01, \
-    "claim: less than 1% of the weights' energy lies off the two predicted diagonals"
+assert max(off_V, off_KQ) < 0.003, \
+    "claim: less than 0.3% of the weights' energy lies off the two predicted diagonals"
 assert spread < 0.03, "claim: a_k b_k is the same real constant c for every coordinate k"
 assert abs(c_model - c_gd) < 0.03 * c_gd, \
     "claim: the model's step constant is the best constant for one step"
 
 # %% [markdown]
+# Over the 20 seeds of the sweep, 0.02–0.08% of the energy lies off the diagonals (the claim
+# allows 0.3%), the products $a_k b_k$ differ by at most 1.3%, and $c$ is within 0.8% of
+# $c_{\mathrm{gd}}$, which was fitted without looking at the transformer. The control
+# `large_init` (a 25 times larger random start) leaves 0.7% off the diagonals after the same
+# 400 steps, and `loss_on_last_position` (part 1 trained on $t = T$ only) learns another step
+# constant ($c \approx 4.5$): the claims above catch both.
+#
 # **Step size.** The learned constant is $c \approx 0.8\, d$. Since $\frac1t\sum_\tau
 # s_\tau s_\tau^* \approx I/d$, the inner problem is perfectly conditioned (its Hessian is
 # about $\frac td I$) and one step of size $1/L = d/t$ would land on $B$ for long contexts.
@@ -496,8 +558,11 @@ assert abs(c_model - c_gd) < 0.03 * c_gd, \
 # target $s_{t+1,k} = s_{1,k}\lambda_k^t$ and of each other: they only add noise, whose size
 # depends on $|\Gamma_{kl}|$, never on its phase. So we compare $\Gamma_t$ with
 # $D\,(\text{GD step})\,D^*$, $D$ read from the phases of $a_k$, and report the plain gap too.
-# (At $t = 120$ the off-diagonal part of $\Gamma_t$ is small, so the phases move the gap by a
-# few percent only: in seeds 0–5 it is 3–6% as is and about 2% once they are undone.)
+# We measure at a short context, $t$ = `T_PHASE` = 5, where the off-diagonal part of
+# $\Gamma_t$ is as large as its diagonal, so that the phases matter: there the plain gap is
+# large and the aligned one is not (seeds 0–9 and 10 random: 63–112% as is,
+# 1.9–2.6% once the phases are undone). At $t = 120$ the off-diagonal part is small and the
+# phases would move the gap by a few percent only.
 
 # %%
 @jax.jit
@@ -518,14 +583,15 @@ def rel(A, B):
     return np.linalg.norm(A - B, axis=(1, 2)) / np.linalg.norm(B, axis=(1, 2))
 
 
-G = np.asarray(gamma(S_test[:, :T_test]))
-G_gd = gd_matrix(S_test[:, :T_test], c_model)
+G_short = np.asarray(gamma(S_test[:, :T_PHASE]))
+G_gd = gd_matrix(S_test[:, :T_PHASE], c_model)
 Dph = np.diag(a_diag / np.abs(a_diag))             # the phases e^{i alpha_k}
-gap_unaligned = np.median(rel(G, G_gd))
-gap_phase = np.median(rel(G, Dph @ G_gd @ Dph.conj().T))
-print(f"t = {T_test}: median |Gamma - one GD step| / |GD step| = {gap_unaligned:.3f} as is, "
+gap_unaligned = np.median(rel(G_short, G_gd))
+gap_phase = np.median(rel(G_short, Dph @ G_gd @ Dph.conj().T))
+print(f"t = {T_PHASE}: median |Gamma - one GD step| / |GD step| = {gap_unaligned:.3f} as is, "
       f"{gap_phase:.4f} once the phases D are undone")
-assert gap_phase < 0.05, "claim: Gamma_t is one gradient step once the phases are undone"
+assert gap_phase < 0.05 and gap_phase < 0.2 * gap_unaligned, \
+    "claim: Gamma_t is one gradient step once the phases are undone"
 
 # %% [markdown]
 # How close is $\Gamma_t$ to $B$ itself? In expectation over the test matrices, one GD step
@@ -536,16 +602,20 @@ assert gap_phase < 0.05, "claim: Gamma_t is one gradient step once the phases ar
 # $1/t$. Dividing by the factor $\kappa_t = \frac cd \frac{t-1}{t}$ removes the bias: the
 # rescaled estimate is close to $B$ for most sequences (median; the noise has a heavy tail,
 # large when two eigenvalues of $B$ are close), far closer than the identity (the trivial
-# guess, at distance $\sqrt 2$ on average).
+# guess, at distance $\sqrt 2$ on average). Here $c$ is $c_{\mathrm{gd}}$, not the model's own
+# constant: an untrained model ($c \approx 0$) would otherwise match the formula's prediction of
+# a zero output. Over the 20 seeds: rms distance / formula 0.98–1.04, median rescaled distance
+# 0.043–0.048.
 
 # %%
+G = np.asarray(gamma(S_test[:, :T_TEST]))
 B_mat = lam_test[:, :, None] * np.eye(D)           # B = diag(e^{i theta})
-kappa = c_model / D * (T_test - 1) / T_test
+kappa = c_gd / D * (T_TEST - 1) / T_TEST
 rms_B = np.sqrt(np.mean(rel(G, B_mat) ** 2))
-rms_B_gd = np.sqrt((1 - kappa) ** 2 + c_model**2 * (D - 1) * (T_test - 1) / (D * T_test) ** 2)
+rms_B_gd = np.sqrt((1 - kappa) ** 2 + c_gd**2 * (D - 1) * (T_TEST - 1) / (D * T_TEST) ** 2)
 med_rescaled = np.median(rel(G / kappa, B_mat))
 err_id = np.median(rel(np.broadcast_to(np.eye(D), B_mat.shape), B_mat))
-print(f"t = {T_test}: rms |Gamma - B| / |B| = {rms_B:.3f} (one GD step: {rms_B_gd:.3f}); "
+print(f"t = {T_TEST}: rms |Gamma - B| / |B| = {rms_B:.3f} (one GD step: {rms_B_gd:.3f}); "
       f"c/d = {c_model / D:.3f}")
 print(f"median |Gamma / kappa_t - B| / |B| = {med_rescaled:.3f}; the identity: {err_id:.2f}")
 assert abs(rms_B / rms_B_gd - 1) < 0.1, "claim: Gamma_t misses B by what one GD step predicts"
@@ -575,7 +645,7 @@ def show_estimate(t=30, sequence=0):
     plt.show()
 
 
-interact(show_estimate, t=IntSlider(30, 2, T_test, description="context t"),
+interact(show_estimate, t=IntSlider(30, 2, T_TEST, description="context t"),
          sequence=IntSlider(0, 0, 19, description="sequence"));
 
 # %% [markdown]
@@ -606,31 +676,46 @@ def predicted_error(t, c):
 
 
 # %%
-err_pred = predicted_error(t_axis, c_model)
-floor = (1 - c_model / D) ** 2
+err_pred = predicted_error(t_axis, c_gd)
+floor = (1 - c_gd / D) ** 2
 fig, ax = plt.subplots()
 ax.loglog(t_axis, err_model, "C0", lw=2.5, alpha=0.7, label="trained transformer (measured)")
-ax.loglog(t_axis, err_pred, "k--", label="one GD step, predicted err$(t)$")
-ax.axhline(floor, color="C3", lw=0.8, ls=":", label=f"floor $(1 - c/d)^2$ = {floor:.3f}")
+ax.loglog(t_axis, err_pred, "k--", label="one GD step with $c_{gd}$, predicted err$(t)$")
+ax.axhline(floor, color="C3", lw=0.8, ls=":", label=f"floor $(1 - c_{{gd}}/d)^2$ = {floor:.3f}")
 ax.set(xlabel="context length $t$", ylabel=r"mean $\|\hat s_{t+1} - s_{t+1}\|^2$",
        title="Measured and predicted error on new matrices $B$")
 ax.legend()
 plt.show()
 
-gap_curve = np.abs(err_model - err_pred) / err_pred
-print("t:         " + "  ".join(f"{t:6d}" for t in (2, 5, T, T_test)))
-print("measured:  " + "  ".join(f"{err_model[t - 1]:6.3f}" for t in (2, 5, T, T_test)))
-print("predicted: " + "  ".join(f"{err_pred[t - 1]:6.3f}" for t in (2, 5, T, T_test)))
-print(f"relative gap, t = 1..{T_test}: {gap_curve.mean():.1%} on average, "
-      f"{gap_curve.max():.1%} at most; floor (1 - c/d)^2 = {floor:.3f}")
-assert gap_curve.max() < 0.1, "claim: the error follows one GD step's predicted curve"
+gap_curve = np.abs(err_model - err_pred) / err_model
+print("t:         " + "  ".join(f"{t:6d}" for t in (2, 5, T, T_TEST)))
+print("measured:  " + "  ".join(f"{err_model[t - 1]:6.3f}" for t in (2, 5, T, T_TEST)))
+print("predicted: " + "  ".join(f"{err_pred[t - 1]:6.3f}" for t in (2, 5, T, T_TEST)))
+print(f"relative gap, t = 1..{T_TEST}: {gap_curve.mean():.1%} on average, "
+      f"{gap_curve.max():.1%} at most; floor (1 - c_gd/d)^2 = {floor:.3f}")
+assert gap_curve.max() < 0.15, "claim: the error follows one GD step's predicted curve"
 
 # %% [markdown]
-# So the numbers say: the model beats the trivial guess by a factor of about 14 at $t = T$ and
-# keeps improving past the training length, as one GD step does, but it does **not** converge:
-# its error levels off at $(1 - c/d)^2$, because its step is tuned to the short training
-# contexts. (The theorem is about what the trained layer computes, one GD step; the step
-# $\eta = d/t$ would converge to $B$, but it is not the one training selects.)
+# The formula also gives $c_{\mathrm{gd}}$ without data: err$(t)$ is quadratic in $c$, and
+# the $c$ that minimises its mean over the training positions $t = 1..T$ is
+# $$ c_\star = \frac{d\,\sum_{t\le T} u_t}{\sum_{t \le T}\big(u_t^2 + (d-1)(t-1)/t^2\big)},
+#    \qquad u_t = \frac{t-1}{t} . $$
+
+# %%
+u = (t_axis[:T] - 1) / t_axis[:T]
+c_star = D * u.sum() / np.sum(u**2 + (D - 1) * (t_axis[:T] - 1) / t_axis[:T] ** 2)
+print(f"c_gd fitted on the training sequences: {c_gd:.3f}; closed form c_star: {c_star:.3f}; "
+      f"the trained model's c: {c_model:.3f}")
+
+# %% [markdown]
+# So the numbers say: the model beats the trivial guess $\hat s_{t+1} = 0$ by a factor of about
+# 7 at $t = T$ and keeps improving past the training length, as one GD step does, but it does
+# **not** converge: its error levels off at $(1 - c/d)^2$, because its step is tuned to the
+# short training contexts. Over the 20 seeds the measured curve stays within 2.1–9.5% of the
+# formula with $c_{\mathrm{gd}}$ at every $t$ (largest gap; the claim allows 15%: the test
+# average over 1000 sequences is noisy where the error is small). (The theorem is about what
+# the trained layer computes, one GD step;
+# the step $\eta = d/t$ would converge to $B$, but it is not the one training selects.)
 
 # %% [markdown]
 # ## Part 2. Plain tokens and a learned positional matrix
@@ -641,25 +726,30 @@ assert gap_curve.max() < 0.1, "claim: the error follows one GD step's predicted 
 # $s_{1,k}/d$ times $\lambda_l^{t-\tau}\lambda_k^{\tau-1}$, a product of eigenvalues of total
 # degree $t-1$, while the target $s_{t+1,k} = s_{1,k}\lambda_k^t$ has degree $t$: with
 # independent uniform angles the two are uncorrelated, for every $\tau$ and $l$. No weighting of
-# the context fixes this (the control `QUERY_LAG = 0` trains this model: it learns nothing). The pair $s_{\tau+1} s_\tau^*$ that one GD step needs must come from
-# two different positions, and attention can form it **across tokens** if it knows positions:
+# the context fixes this (the control `QUERY_LAG = 0` trains this model: it learns nothing).
+# The pair $s_{\tau+1} s_\tau^*$ that one GD step needs must come from two different positions, and attention can form it **across tokens** if it knows positions:
 # a query at $s_{t-1}$ that looks at the key and value $s_t$ gives
 # $\bar s_{t-1,k}\, s_{t,k}\, s_{t,k} = |s_{1,k}|^2\, s_{t+1,k}$, the next state exactly.
 #
 # The paper's second model does this with plain tokens $s_t$: $H$ heads with diagonal maps,
 # head $h$ scoring with $\mathrm{diag}(a_h)$ and valuing with $\mathrm{diag}(b_h)$, and a
-# learned positional matrix $P$ that multiplies the scores. As in the authors' code, the query
-# of the prediction at position $t$ is the previous state $s_{t-1}$ (0 at $t = 1$) and the keys
-# and values run over $s_1..s_t$:
+# learned positional matrix $P$ that multiplies the scores. The query of the prediction at
+# position $t$ is the previous state $s_{t-1}$ (0 at $t = 1$) and the keys and values run over
+# $s_1..s_t$. This lag is **hard-wired** (`QUERY_LAG`), as in the authors' code (`pe_only.py`
+# shifts the mask by one so that the query at $t-1$ sees the key at $t$): the model is handed
+# the pairing, it does not discover it. A standard transformer would have to learn it, with a
+# *previous-token head* that copies each token's predecessor into it (tour 12). The model:
 # $$ \hat s_{t+1,k} = \sum_{\tau\le t} P_{t\tau} \sum_h \Big(\sum_l a_{hl}\,\bar s_{t-1,l}\,
 #    s_{\tau,l}\Big) b_{hk}\, s_{\tau,k}
 #    = \sum_{\tau\le t} P_{t\tau} \sum_l C_{kl}\,\bar s_{t-1,l}\, s_{\tau,l}\, s_{\tau,k},
 #    \qquad C = B^\top A \in \mathbb{R}^{d\times d}. $$
-# The theory (unitary $W$): at the global minimum $C = c\,I$ (the heads, rows of $A$ and $B$,
-# are orthogonal), each row of $P$ puts its weight $p$ on the last position $\tau = t$, and
-# $c\,p\,|s_{1,k}|^2 = 1$: the loss is zero. Only $C$ and the product $cp$ are determined
-# ($C \mapsto \beta C$, $P \mapsto P/\beta$ changes nothing, and neither does $A \mapsto RA$,
-# $B \mapsto R^{-\top}B$ for an invertible $R$). Here $|s_{1,k}|^2 = 1/d$, so $c\,p = d$; the
+# The theory (unitary $W$, $H \ge d$ heads): at the global minimum $C = c\,I$, i.e. the
+# per-coordinate vectors of the heads, $a_{\cdot l} = (a_{hl})_h$ and $b_{\cdot k}$, are
+# **bi-orthogonal**, $\sum_h b_{hk} a_{hl} = c\,\delta_{kl}$ (neither $A$ nor $B$ need be
+# orthogonal); each row of $P$ puts its weight $p$ on the last position $\tau = t$, and
+# $c\,p\,|s_{1,k}|^2 = 1$: the loss is zero. Only $C$ up to scale and the product $cp$ are
+# determined ($C \mapsto \beta C$, $P \mapsto P/\beta$ changes nothing, and neither does
+# $A \mapsto RA$, $B \mapsto R^{-\top}B$ for an invertible $R$). Here $|s_{1,k}|^2 = 1/d$, so $c\,p = d$; the
 # paper starts from $s_1 = (1, \dots, 1)$ and gets $c\,p = 1$. We train it on the same data,
 # with the same budget, as part 1.
 
@@ -677,9 +767,9 @@ def predict_plain(p, S):
 
 
 k_a, k_b, k_p = jax.random.split(k_init_na, 3)
-params0_plain = {"A": 0.1 * rnd.normal(k_a, (N_HEADS, D)),
-                 "B": 0.1 * rnd.normal(k_b, (N_HEADS, D)),
-                 "P": 0.1 * rnd.normal(k_p, (T, T))}
+params0_plain = {"A": INIT_PLAIN * jax.random.normal(k_a, (N_HEADS, D)),
+                 "B": INIT_PLAIN * jax.random.normal(k_b, (N_HEADS, D)),
+                 "P": INIT_PLAIN * jax.random.normal(k_p, (T, T))}
 params_plain, losses_plain = train(predict_plain, params0_plain, k_fit_na)
 print(f"loss {losses_plain[0]:.3f} -> {losses_plain[-50:].mean():.4f} "
       f"(the first position, with no previous state, costs 1/T = {1 / T:.4f})")
@@ -729,9 +819,8 @@ assert abs(cp - 1) < 1e-3, "claim: the two scalars satisfy c·p·|s_1j|² = 1"
 
 # %%
 err_plain = mean_error(predict_plain(params_plain, ctx[:, :T]), nxt[:, :T])
-ratio_plain = err_plain[1:].mean() / err_trivial[1:T].mean()        # t = 2..T
 fig, ax = plt.subplots()
-ax.semilogy(t_axis[:T], err_trivial[:T], color="gray", label=r"trivial $\hat s_{t+1} = s_t$")
+ax.semilogy(t_axis[:T], err_zero[:T], color="gray", label=r"trivial $\hat s_{t+1} = 0$")
 ax.semilogy(t_axis[:T], err_model[:T], "C0", label="part 1: augmented tokens")
 ax.semilogy(t_axis[:T], np.maximum(err_plain, 1e-12), "C2", lw=2,
             label="part 2: plain tokens, learned positions")
@@ -739,12 +828,11 @@ ax.set(xlabel="context length $t$", ylabel=r"mean $\|\hat s_{t+1} - s_{t+1}\|^2$
        title="Both models on new matrices $B$")
 ax.legend()
 plt.show()
-print(f"mean error over t = 2..{T} relative to the trivial guess: plain tokens "
-      f"{ratio_plain:.1e}, augmented {ratio_aug:.3f}")
+print(f"largest mean error over t = 2..{T}: plain tokens {err_plain[1:].max():.1e}, "
+      f"augmented {err_model[1:T].max():.3f}, trivial guess {err_zero[1:T].max():.2f}")
 print(f"plain tokens, error at t = 1 (no previous state yet): {err_plain[0]:.3f}")
-assert ratio_plain <= min(ratio_aug, 0.1), \
-    "claim: plain tokens with learned positions beat the trivial predictor by at least the " \
-    "augmented model's margin"
+assert err_plain[1:].max() < 1e-4, \
+    "claim: plain tokens with learned positions predict new sequences with error below 1e-4"
 
 # %% [markdown]
 # ## Summary: the two halves of the theorem
@@ -752,27 +840,34 @@ assert ratio_plain <= min(ratio_aug, 0.1), \
 # * **Augmented tokens** $(0, s_t, s_{t-1})$: the trained layer is one step of gradient descent
 #   on the in-context least-squares problem, with the best constant step for the training
 #   contexts; up to phases that the loss cannot see, its weights have the predicted blocks. The
-#   step is $c/t$ with $c < d$, so the error on new matrices has a floor $(1 - c/d)^2$.
+#   step is $c/t$ with $c < d$, so the error on new matrices has a floor $(1 - c/d)^2$. It beats
+#   the trivial guess $\hat s_{t+1} = 0$ by a factor of about 7 at $t = T$, far from exact least
+#   squares on the context, which would predict without error: one layer does one step.
 # * **Plain tokens and a learned positional matrix**: the pair $(s_{t-1}, s_t)$ is formed
 #   across tokens, by the positions. The content matrix is $c\,I$, the positional weights sit
 #   on the last token, $c\,p\,|s_{1,k}|^2 = 1$ and the error vanishes (from $t = 2$).
 #
-# The table holds the numbers of this run next to the paper's (the paper's $c = -1.202$,
-# $p = -0.832$ are read from the tensors published with its code, which start from
-# $s_1 = (1, \dots, 1)$; only their product is determined, and its sign is free).
+# The table holds the numbers of this run next to the paper's. In part 2, $c$ and $p$ are
+# not identifiable one by one: $(c, p) \mapsto (\beta c, p/\beta)$ leaves the model unchanged,
+# so their scale and their separate signs are free and depend on the initialisation. Only
+# the product is fixed, and it is positive: $c\,p\,|s_{1,k}|^2 = 1$. The paper's tensors
+# (published with its code, $s_1 = (1, \dots, 1)$) give $c = -1.202$, $p = -0.832$: another
+# point on the same curve, with product $1.000$. That product is what we compare.
 
 # %%
 rows = [("aug.: energy off the predicted blocks (W_V, W_KQ)",
          f"{off_V:.2%}, {off_KQ:.2%}", "0 (at the optimum)"),
         ("aug.: step constant c vs best one-step constant", f"{c_model:.3f} vs {c_gd:.3f}",
          "equal (one GD step)"),
-        ("aug.: |Gamma_t - D (GD step) D*| / |GD step|, t = 120", f"{gap_phase:.1%}", "0"),
+        (f"aug.: |Gamma_t - D (GD step) D*| / |GD step|, t = {T_PHASE}", f"{gap_phase:.1%}",
+         "0"),
         ("aug.: the same gap without undoing the phases D", f"{gap_unaligned:.1%}", "-"),
-        ("aug.: error floor (1 - c/d)^2", f"{floor:.3f}", "-"),
+        ("aug.: error floor (1 - c_gd/d)^2", f"{floor:.3f}", "-"),
         ("plain: energy of C off c·I", f"{off_C:.1e}", "0"),
         ("plain: share of P's rows on the last token", f"{last_share.min():.4f}", "1"),
-        ("plain: c, p", f"{c_plain:.3f}, {p_last:.3f}", "-1.202, -0.832"),
-        ("plain: c p |s_1k|^2", f"{cp:.4f}", "1.000"),
-        ("plain: test error, t = 2..T, vs trivial", f"{ratio_plain:.1e}", "0 (zero loss)")]
+        ("plain: c, p (each free: not identifiable alone)", f"{c_plain:.3f}, {p_last:.3f}",
+         "-1.202, -0.832"),
+        ("plain: c p |s_1k|^2 (identifiable)", f"{cp:.4f}", "1.000"),
+        ("plain: largest test error, t = 2..T", f"{err_plain[1:].max():.1e}", "0 (zero loss)")]
 for quantity, here, paper in [("quantity", "this tour", "paper")] + rows:
     print(f"{quantity:<56} {here:>18}   {paper}")
