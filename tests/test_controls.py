@@ -79,3 +79,18 @@ def test_targeted_and_blunt_controls(tmp_path):
                                                 (4, 10, True), (5, 10, False), (0, 0, True)])
 def test_is_targeted(killed, n, targeted):
     assert controls.is_targeted(killed, n) is targeted
+
+
+def test_seed_sweep_reports_every_failing_claim(tmp_path, capsys):
+    # the sweep uses the controls' override mechanism: SEED reassigned after `parameters`
+    from tools import seed_sweep
+
+    tour = tmp_path / "t.py"
+    tour.write_text('# %% tags=["parameters"]\nSEED = 0\n# %%\nprint("value", SEED % 3)\n'
+                    'assert SEED % 3 != 2, "claim: not two"\n'
+                    'assert SEED < 5, "claim: small"\n')
+    assert seed_sweep.main([str(tour), "--seeds", "1", "5"]) == 1
+    out = capsys.readouterr().out
+    assert "seed 1: ok" in out and "| value 1" in out
+    assert "seed 5: FAILED" in out and "claim: not two" in out and "claim: small" in out
+    assert "1/2 seeds pass every claim" in out

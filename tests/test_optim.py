@@ -4,8 +4,7 @@ import numpy as np
 import optax
 import pytest
 
-from aitours.optim import _sgd, gradient_descent, sgd
-from aitours.optim import draw_indices
+from aitours.optim import _sgd, draw_indices, gradient_descent, sgd
 
 
 def quad_grad(theta):

@@ -24,6 +24,13 @@ blocking client and no widget mimic, so it never sends on the shell socket mid-c
 The fix, :class:`_OutputWidget`, sends the same ``comm_msg`` through the asyncio socket itself
 (``socket.send_multipart``), which re-arms the poll; the kernel still receives every update.
 
+**A clean start and end.** The kernel talks to the executor over IPC (Unix sockets in a private
+temporary directory), not TCP on loopback: nothing else on the machine can connect to it, and
+ipykernel has no cause to warn that it "is running over TCP without encryption". At the end, the
+executor asks the kernel to shut down (a ``shutdown_request``) and waits for it to exit before
+nbclient's own cleanup: jupyter_client's ``shutdown_kernel`` starts with a SIGINT, which a
+kernel still busy with a message logs as ``ERROR | KeyboardInterrupt caught in kernel``.
+
 **The guards.** Every cell records nbclient's timing metadata (``record_timing``); the gap
 between a cell's ``execute_reply`` and the next cell's ``execute_input`` is measured
 (:func:`cell_gaps`) so that a stall can never pass unnoticed again; a per-cell timeout that fires
@@ -36,8 +43,12 @@ venv) can run it by path: ``python tools/executor.py NOTEBOOK [--timeout S]``.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from datetime import datetime
 from typing import Any
@@ -75,6 +86,28 @@ class TourClient(NotebookClient):
         kwargs.setdefault("record_timing", True)
         super().__init__(nb, **kwargs)
         self.widget_registry = {"@jupyter-widgets/output": {"OutputModel": _OutputWidget}}
+
+    def create_kernel_manager(self):
+        """nbclient's kernel manager, on IPC transport in a private temporary directory."""
+        km = super().create_kernel_manager()
+        self._ipc_dir = tempfile.mkdtemp(prefix="aitours-kernel-")
+        km.transport = "ipc"
+        km.ip = os.path.join(self._ipc_dir, "kernel")
+        return km
+
+    async def _async_cleanup_kernel(self) -> None:
+        """Shut the kernel down by request, wait (up to 10 s) for it to exit, then nbclient's
+        cleanup, which finds it gone and sends no SIGINT."""
+        try:
+            if getattr(self, "kc", None) is not None and await self.km.is_alive():
+                self.kc.shutdown()
+                for _ in range(100):
+                    if not await self.km.is_alive():
+                        break
+                    await asyncio.sleep(0.1)
+            await super()._async_cleanup_kernel()
+        finally:
+            shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
 
 
 def _stamp(value: str) -> float:

@@ -1,57 +1,73 @@
-"""Run a tour as a plain script under several PRNG seeds: do its claims hold for every key?
+"""Run a tour under several PRNG seeds: do its claims hold for every key?
 
-Usage: ``python tools/seed_sweep.py tours/02_erm.py [--seeds 0 1 2 3 4]``; without ``--seeds``,
-the project's sweep: seeds 0-9 and ten seeds drawn once at random below 10**6 (``SWEEP``). The tour must set its
-key from one line ``SEED = <int>``; each run replaces that line, executes the script headless
-(matplotlib Agg) and reports pass or the failing assertion. Use it while writing a claim, to set
+Usage: ``python -m tools.seed_sweep tours/02_erm.py [--seeds 0 1 2 3 4] [--jobs 2]``; without
+``--seeds``, the project's sweep: seeds 0-9 and ten seeds drawn once at random below 10**6
+(``SWEEP``). The tour (its ``.py`` or its ``.ipynb``) is run the way ``make controls`` runs it,
+by the one override mechanism of the project: a cell ``SEED = <seed>`` inserted after the
+``parameters`` cell, every cell executed by the tours' executor, every claim recorded (so a run
+reports *all* the claims that failed, not only the first). Use it while writing a claim, to set
 a threshold with the margin every seed leaves, never one that a lucky key happens to pass.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import subprocess
 import sys
-import tempfile
-import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import jupytext
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.controls import BUILD, SPAWN, crashes, notebook_under_control, recorded_claims  # noqa: E402
+from tools.executor import execute  # noqa: E402
 
 # The sweep every claim's threshold is set from: seeds 0-9, and ten seeds drawn once at random
 # below 10**6 (random.SystemRandom, 2026-12-05), so that a threshold is not tuned to small keys.
 SWEEP = [*range(10), 67035, 98219, 185953, 205363, 263829, 623005, 642508, 721726, 966788, 977208]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def run_seed(path: Path, seed: int, timeout: int) -> dict:
+    """Execute the tour at ``path`` with ``SEED = seed``: the claims that failed, any crash."""
+    nb = notebook_under_control(jupytext.read(path), {"SEED": seed})
+    result = execute(nb, cwd=str(BUILD / "run"), timeout=timeout, allow_errors=True)
+    claims = recorded_claims(nb)
+    printed = "".join(out.get("text", "") for cell in nb.cells[1:-1]
+                      for out in cell.get("outputs", []) if out.get("name") == "stdout")
+    return {"seed": seed, "seconds": result["seconds"], "evaluated": len(claims),
+            "failed": [m for m, ok in claims if not ok], "crashes": crashes(nb),
+            "printed": printed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tour", type=Path)
     parser.add_argument("--seeds", type=int, nargs="+", default=SWEEP)
-    args = parser.parse_args()
-    src = args.tour.read_text()
-    if not re.search(r"^SEED = \d+$", src, flags=re.M):
-        print(f"{args.tour} has no line `SEED = <int>`", file=sys.stderr)
-        return 2
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="runs at once")
+    parser.add_argument("--quiet", "-q", action="store_true", help="do not echo what it printed")
+    parser.add_argument("--timeout", type=int, default=180, help="per-cell timeout, seconds")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if not args.tour.exists():
+        parser.error(f"no such tour: {args.tour}")
+    (BUILD / "run").mkdir(parents=True, exist_ok=True)
     failures = 0
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    for seed in args.seeds:
-        code = re.sub(r"^SEED = \d+$", f"SEED = {seed}", src, flags=re.M)
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp) / "tour.py"
-            script.write_text(code)
-            t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                                  cwd=tmp, env=env)
-        dt = time.perf_counter() - t0
-        if proc.returncode == 0:
-            print(f"seed {seed}: ok ({dt:.1f} s)")
-        else:
-            failures += 1
-            tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-3:]
-            print(f"seed {seed}: FAILED ({dt:.1f} s)\n    " + "\n    ".join(tail))
-        if proc.stdout.strip():
-            print("    " + proc.stdout.strip().replace("\n", "\n    "))
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=SPAWN) as pool:
+        futures = [pool.submit(run_seed, args.tour, s, args.timeout) for s in args.seeds]
+        for future in futures:
+            run = future.result()
+            bad = run["failed"] or run["crashes"] or not run["evaluated"]
+            failures += bool(bad)
+            print(f"seed {run['seed']}: {'FAILED' if bad else 'ok'} ({run['seconds']:.1f} s, "
+                  f"{run['evaluated']} claims)", flush=True)
+            for line in run["failed"] + run["crashes"]:
+                print(f"    {line}", flush=True)
+            if not args.quiet and run["printed"].strip():
+                print("    | " + run["printed"].strip().replace("\n", "\n    | "), flush=True)
+    print(f"{len(args.seeds) - failures}/{len(args.seeds)} seeds pass every claim")
     return 1 if failures else 0
 
 

@@ -11,7 +11,6 @@ from jax import lax
 from jax.typing import ArrayLike
 
 
-
 def least_squares(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
     """Mean squared error (1/n) ‖Xθ − y‖² for ``X`` (n, d), ``theta`` (d,), ``y`` (n,)."""
     r = X @ theta - y
