@@ -8,11 +8,14 @@ import pytest
 
 from tools.sync_tours import notebook_from_source, problems
 from tools.tourmeta import (
+    MAX_CELL_LINES,
     ROOT,
     assert_kinds,
     colab_badge,
     count_asserts,
+    hidden_constants,
     install_target,
+    long_cells,
     tour_sources,
     with_current_links,
 )
@@ -95,3 +98,21 @@ def test_every_assert_is_a_claim_or_a_sanity_check(py):
     claims = [msg for kind, msg, _ in kinds if kind == "claim"]
     assert len(claims) == len(set(claims)), "two claims share a message"
     assert len(claims) >= 3
+
+
+@pytest.mark.parametrize("py", TOURS, ids=[p.stem for p in TOURS])
+def test_cells_are_short_and_knobs_live_in_the_parameters_cell(py):
+    nb = notebook_from_source(py)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    long = long_cells([c.source for c in code])
+    assert not long, f"code cells over {MAX_CELL_LINES} lines (code cell index, lines): {long}"
+    hidden = [h for c in code if "parameters" not in c.metadata.get("tags", [])
+              for h in hidden_constants(c.source)]
+    assert not hidden, f"knobs set outside the parameters cell: {hidden}"
+
+
+def test_long_cells_and_hidden_constants_are_found():
+    assert long_cells(["x = 1\n" * 31, "x = 1\n\n" * 30]) == [(0, 31)]
+    found = hidden_constants("fit(loss, p, steps=500)\nn_runs = 16\nlr = LR\nwidth = 2 * W\n"
+                             "%timeit f()\nplot(x, seed=SEED)")
+    assert sorted(found) == ["n_runs=16 (line 2)", "steps=500 (line 1)"]

@@ -82,3 +82,36 @@ def assert_kinds(code_cells: list[str]) -> list[tuple[str, str | None, str]]:
                             "unlabelled")
                 found.append((kind, msg, " ".join(ast.get_source_segment(code, node).split())))
     return found
+
+
+MAX_CELL_LINES = 30
+# names of knobs a reader may want to turn: set in the parameters cell, never as a literal inside
+# another cell (`fit(..., learning_rate=3e-3)`, `n_runs = 16`)
+KNOB_RE = re.compile(r"^(lr|learning_rate|n_steps|steps|n_runs|runs|batch_size|n_epochs|epochs|"
+                     r"seed|n_layers|layers|n_heads|heads|width|depth|n_samples|warmup)$")
+
+
+def long_cells(code_cells: list[str], limit: int = MAX_CELL_LINES) -> list[tuple[int, int]]:
+    """``[(i, lines)]`` for the code cells over ``limit`` lines (blank lines not counted)."""
+    sizes = [(i, sum(bool(ln.strip()) for ln in src.splitlines()))
+             for i, src in enumerate(code_cells)]
+    return [(i, n) for i, n in sizes if n > limit]
+
+
+def hidden_constants(code: str) -> list[str]:
+    """Knobs (names matching ``KNOB_RE``) given a numeric literal in ``code``: a keyword
+    argument ``steps=500`` or an assignment ``n_runs = 16``. The parameters cell is where they
+    belong; call this on the other cells."""
+    code = "\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!")))
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        pairs = []
+        if isinstance(node, ast.keyword) and node.arg:
+            pairs.append((node.arg, node.value))
+        elif isinstance(node, ast.Assign):
+            pairs += [(t.id, node.value) for t in node.targets if isinstance(t, ast.Name)]
+        for name, value in pairs:
+            number = isinstance(value, ast.Constant) and type(value.value) in (int, float)
+            if KNOB_RE.match(name) and number:
+                found.append(f"{name}={value.value!r} (line {node.lineno})")
+    return found
