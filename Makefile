@@ -9,7 +9,7 @@ NBVAL_TIMEOUT ?= 300
 TOURS ?=
 JOBS ?= 1
 
-.PHONY: help env tours bench controls exercises test lint unit nbval e2e sync badges lock lab \
+.PHONY: help env tours bench controls exercises test test-min lint unit nbval e2e sync badges lock lab \
 	clean distclean
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make bench   tours' cold times, SGD vs a numpy loop, flop counts -> build/bench.json"
 	@echo "make controls  every tour under its negative controls -> build/controls.json"
 	@echo "make exercises regenerate exercises/*.ipynb (student versions) from tours/*.py"
+	@echo "make test-min  unit tests + nbval in a venv at the lowest versions pyproject declares"
 	@echo "make e2e     JupyterLab in a real browser + a Colab-like clean install"
 	@echo "make lab     open JupyterLab on tours/"
 	@echo "make sync    regenerate tours/*.ipynb from tours/*.py (the source of truth)"
@@ -55,6 +56,7 @@ lint: $(STAMP)
 	$(BIN)/python tools/badges.py --check
 	$(BIN)/python tools/sync_tours.py --check
 	$(BIN)/python tools/exercises.py --check
+	$(BIN)/python -m tools.min_requirements --check
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)
@@ -64,6 +66,22 @@ unit: $(STAMP)
 # notebook each (--dist loadfile keeps a notebook's cells on one kernel).
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
+
+# The lower bounds of pyproject.toml are a promise: a venv at exactly those versions
+# (requirements-min.txt, generated from them) runs the unit tests and every tour under nbval.
+MIN_VENV ?= .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed
+$(MIN_STAMP): pyproject.toml requirements-min.txt
+	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install -q -c requirements-min.txt -e ".[dev]"
+	$(MIN_VENV)/bin/python -m aitours.umap_cache
+	@touch $@
+
+test-min: $(MIN_STAMP)
+	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE "^(numpy|jax|jaxlib|optax|matplotlib|scikit-learn|ipywidgets|umap-learn) "
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e tests
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
 
 # Users' paths, end to end: JupyterLab in a real browser (Debian's chromium via Playwright) and a
@@ -97,4 +115,4 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(MIN_VENV)

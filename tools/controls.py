@@ -43,39 +43,19 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.executor import execute  # noqa: E402
+from tools.kernel.claims import MARK  # noqa: E402
 from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
 
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
 SPAWN = multiprocessing.get_context("spawn")
-MARK = "__AITOURS_CONTROLS__"
+CLAIMS_PY = Path(__file__).resolve().parent / "kernel" / "claims.py"
 
-# Injected first: claims are recorded, not raised (sanity checks and plain asserts unchanged).
-RECORDER = r'''
-import ast as _ast
-
-_CLAIMS = []
-
-
-def _record_claim(ok, message):
-    _CLAIMS.append((message, bool(ok)))
-
-
-class _ClaimRecorder(_ast.NodeTransformer):
-    def visit_Assert(self, node):
-        msg = node.msg
-        if isinstance(msg, _ast.JoinedStr):  # identity: the literal parts, as tourmeta reads it
-            msg = _ast.Constant("".join(v.value for v in msg.values
-                                        if isinstance(v, _ast.Constant)))
-        if not (isinstance(msg, _ast.Constant) and str(msg.value).startswith("claim:")):
-            return node
-        call = _ast.Call(_ast.Name("_record_claim", _ast.Load()), [node.test, msg], [])
-        return _ast.copy_location(_ast.Expr(call), node)
-
-
-get_ipython().ast_transformers.append(_ClaimRecorder())
-'''
-REPORT = f'import json as _json\nprint("{MARK}" + _json.dumps(_CLAIMS))'
+# Injected first: claims are recorded, not raised (tools/kernel/claims.py, loaded by path in the
+# kernel); injected last: the record printed after MARK.
+RECORDER = (f"import runpy as _runpy\n_claims = _runpy.run_path({str(CLAIMS_PY)!r})\n"
+            "_claims['install'](get_ipython())")
+REPORT = "_claims['report']()"
 
 
 def tagged_cell(nb, tag: str) -> int | None:

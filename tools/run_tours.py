@@ -21,169 +21,36 @@ STALLED: the executor was waiting, not the notebook).
 from __future__ import annotations
 
 import argparse
-import base64
-import copy
-import html
 import json
 import multiprocessing
 import os
 import platform
-import re
-import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.executor import execute  # noqa: E402
+from tools.gallery import write_gallery  # noqa: E402
+from tools.kernel.cell_profile import MARK as PROFILE_MARK  # noqa: E402
+from tools.pages import first_figure, local_mathjax, offline_page, title_of  # noqa: E402
 from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
 
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
 SPAWN = multiprocessing.get_context("spawn")
-MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)")
-PROFILE_MARK = "__AITOURS_PROFILE__"
+PROFILE_PY = Path(__file__).resolve().parent / "kernel" / "cell_profile.py"
 
-# --profile: a first cell (removed from the saved copy) that times, per cell, JAX's compilation
-# (tracing, lowering, XLA compile, persistent-cache reads: jax.monitoring events), numba's
-# compilation (its compile events) and figure rendering (the inline backend's print_figure).
-PROFILER = r"""
-import json as _json, sys as _sys, time as _time
-_PROF = {"compile": 0.0, "plot": 0.0, "cells": []}
-_COMPILE_EVENTS = ("/jax/core/compile/", "/jax/compilation_cache/cache_retrieval")
-
-
-def _on_jax_event(event, duration, **kwargs):
-    if event.startswith(_COMPILE_EVENTS):
-        _PROF["compile"] += duration
-
-
-import jax.monitoring as _monitoring
-from matplotlib.backend_bases import FigureCanvasBase as _Canvas
-
-_monitoring.register_event_duration_secs_listener(_on_jax_event)
-_print_figure = _Canvas.print_figure
-
-
-def _timed_print_figure(self, *args, **kwargs):
-    t0 = _time.perf_counter()
-    try:
-        return _print_figure(self, *args, **kwargs)
-    finally:
-        _PROF["plot"] += _time.perf_counter() - t0
-
-
-_Canvas.print_figure = _timed_print_figure
-
-
-def _numba_listener():
-    from numba.core import event
-
-    class Listener(event.Listener):  # numba's compile events nest: time the outermost
-        depth, t0 = 0, 0.0
-
-        def on_start(self, event):
-            self.depth += 1
-            if self.depth == 1:
-                self.t0 = _time.perf_counter()
-
-        def on_end(self, event):
-            self.depth -= 1
-            if self.depth == 0:
-                _PROF["compile"] += _time.perf_counter() - self.t0
-
-    event.register("numba:compile", Listener())
-
-
-def _pre(info):
-    if "numba" in _sys.modules and not _PROF.get("numba"):
-        _PROF["numba"] = True
-        _numba_listener()
-    _PROF["_t"], _PROF["_c"], _PROF["_p"] = _time.perf_counter(), _PROF["compile"], _PROF["plot"]
-
-
-def _post(result):
-    _PROF["cells"].append([_time.perf_counter() - _PROF["_t"], _PROF["compile"] - _PROF["_c"],
-                           _PROF["plot"] - _PROF["_p"]])
-
-
-get_ipython().events.register("pre_run_cell", _pre)
-get_ipython().events.register("post_run_cell", _post)
-"""
-PROFILE_REPORT = f'print("{PROFILE_MARK}" + _json.dumps(_PROF["cells"]))'
-
-
-def first_figure(nb) -> bytes | None:
-    """The PNG bytes of the first figure a notebook produced, if any."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            png = out.get("data", {}).get("image/png")
-            if png:
-                return base64.b64decode(png)
-    return None
-
-
-def title_of(nb) -> str:
-    first = nb.cells[0].source.splitlines()[0] if nb.cells else ""
-    return first.lstrip("# ").strip()
-
-
-def local_mathjax() -> None:
-    """Copy MathJax 2.7 (shipped by the pinned package jupyter-server-mathjax) to build/mathjax."""
-    target = BUILD / "mathjax"
-    if not (target / "MathJax.js").exists():
-        import jupyter_server_mathjax
-
-        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", target,
-                        dirs_exist_ok=True)
-
-
-def widget_outputs(state: dict, model_id: str) -> list:
-    """The outputs held by the Output widgets inside widget ``model_id`` (children included)."""
-    model = state.get(model_id, {}).get("state", {})
-    outputs = list(model.get("outputs", []))
-    for child in model.get("children", []):
-        outputs += widget_outputs(state, str(child).removeprefix("IPY_MODEL_"))
-    return outputs
-
-
-def static_copy(nb):
-    """A copy of an executed notebook for a page without JavaScript: each widget view replaced
-    by the last outputs of its Output widgets (a slider's figure at its final value), the widget
-    state dropped, the Colab badge image made a text link."""
-    nb = copy.deepcopy(nb)
-    state = nb.metadata.pop("widgets", {}).get(
-        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = BADGE_RE.sub(r"[Open this tour in Colab](\1)", cell.source)
-        outputs = []
-        for out in cell.get("outputs", []):
-            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
-            if view is None:
-                outputs.append(out)
-                continue
-            shown = widget_outputs(state, view["model_id"])
-            outputs += shown or [nbformat.v4.new_output(
-                "display_data", data={"text/plain": "(interactive widget: run the notebook)"})]
-        if cell.cell_type == "code":
-            cell.outputs = outputs
-    return nb
-
-
-def offline_page(nb) -> str:
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
-                            mathjax_url=MATHJAX_URL)
-    page, _ = exporter.from_notebook_node(static_copy(nb))
-    return page
+# --profile: a first cell (removed from the saved copy) that loads tools/kernel/cell_profile.py
+# by path in the kernel and times each cell; a last one prints the report after PROFILE_MARK.
+PROFILER = (f"import runpy as _runpy\n_profile = _runpy.run_path({str(PROFILE_PY)!r})\n"
+            "_profile['install'](get_ipython())")
+PROFILE_REPORT = "_profile['report']()"
 
 
 def breakdown(nb, seconds: float) -> dict:
@@ -241,47 +108,6 @@ def run_notebook(path: Path, timeout: int = 120, profile: bool = False) -> dict:
             "status": result["status"], "error": result["error"],
             "thumbnail": f"thumbs/{name}.png" if png else None,
             **({"breakdown": split} if split else {})}
-
-
-def write_gallery(rows: list[dict]) -> None:
-    """build/index.html: a card per tour (thumbnail, time, claims), opens without a server."""
-    cards = []
-    for r in rows:
-        thumb = (f'<img src="{r["thumbnail"]}" alt="first figure of {html.escape(r["title"])}">'
-                 if r["thumbnail"] else '<div class="nofig">no figure</div>')
-        claims = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in r["claim_texts"])
-        badge = "ok" if r["status"] == "ok" else "failed"
-        cards.append(f"""<article class="card">
-  <a href="{r['tour']}.html">{thumb}</a>
-  <h2><a href="{r['tour']}.html">{html.escape(r['title'])}</a></h2>
-  <p class="meta"><span class="{badge}">{r['status']}</span> · {r['seconds']:.1f} s cold ·
-     {r['claims']} checked claims · <a href="{r['tour']}.ipynb">notebook</a></p>
-  <details><summary>checked claims</summary><ul>{claims}</ul></details>
-</article>""")
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Mathematics of AI — numerical tours</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }}
-.grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
-         gap: 1.2rem; }}
-.card {{ border: 1px solid #ddd; border-radius: 8px; padding: .8rem; }}
-.card img {{ width: 100%; height: 220px; object-fit: contain; background: #fafafa; }}
-.card h2 {{ font-size: 1.05rem; margin: .5rem 0 .2rem; }}
-.meta {{ color: #555; font-size: .9rem; margin: 0 0 .4rem; }}
-.ok {{ color: #1a7f37; font-weight: 600; }} .failed {{ color: #c62828; font-weight: 600; }}
-code {{ font-size: .78rem; }} li {{ margin: .15rem 0; }}
-.nofig {{ height: 220px; display: grid; place-items: center; background: #f3f3f3; }}
-</style></head><body>
-<h1>Mathematics of AI — numerical tours</h1>
-<p>Each tour executed headless, cold (fresh kernel, JIT included). Total
-{sum(r['seconds'] for r in rows):.0f} s on {os.cpu_count()} CPU cores.
-Click a figure to read the executed tour.</p>
-<div class="grid">
-{chr(10).join(cards)}
-</div></body></html>
-"""
-    (BUILD / "index.html").write_text(page, encoding="utf-8")
 
 
 def print_row(row: dict) -> None:

@@ -1,0 +1,24 @@
+"""requirements-min.txt pins exactly the lower bounds pyproject.toml declares (make test-min)."""
+
+import pytest
+
+from tools import min_requirements
+
+
+def test_constraints_file_is_in_step_with_pyproject():
+    assert min_requirements.main(["--check"]) == 0, "run `python -m tools.min_requirements`"
+
+
+def test_every_runtime_dependency_is_pinned_at_its_lower_bound():
+    text = min_requirements.render()
+    for name, version in min_requirements.lower_bounds().items():
+        assert f"\n{name}=={version}\n" in text
+    assert "jaxlib==" + min_requirements.lower_bounds()["jax"] in text
+
+
+def test_a_requirement_without_lower_bound_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["numpy"]\n[project.optional-dependencies]\numap = []\n')
+    monkeypatch.setattr(min_requirements, "ROOT", tmp_path)
+    with pytest.raises(ValueError, match="'numpy' has no plain `>=` lower bound"):
+        min_requirements.lower_bounds()

@@ -1,0 +1,41 @@
+"""tools.run_tours on a tiny notebook: executed copy and offline page in build/, the profile's
+split of the time, and the gallery's template."""
+
+from __future__ import annotations
+
+import nbformat
+
+from tools import gallery, run_tours
+
+
+def test_profiled_run_writes_page_and_splits_the_time(tmp_path):
+    cells = [nbformat.v4.new_markdown_cell("# 0. Tiny\n\n$x^2$"),
+             nbformat.v4.new_code_cell("import time"),
+             nbformat.v4.new_code_cell("SEED = 0"),
+             nbformat.v4.new_code_cell("time.sleep(0.3)\nassert SEED == 0, 'sanity: seed'")]
+    cells[2].metadata["tags"] = ["parameters"]
+    path = tmp_path / "zz_tiny_profile_test.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    try:
+        row = run_tours.run_notebook(path, timeout=60, profile=True)
+        assert row["status"] == "ok" and row["sanity"] == 1 and row["claims"] == 0
+        split = row["breakdown"]
+        assert "error" not in split
+        assert split["compute"] >= 0.25, split  # the sleep is compute
+        saved = nbformat.read(run_tours.BUILD / "zz_tiny_profile_test.ipynb", as_version=4)
+        assert len(saved.cells) == len(cells), "the profiler's cells are not saved"
+        page = (run_tours.BUILD / "zz_tiny_profile_test.html").read_text()
+        assert "mathjax/MathJax.js" in page and 'src="http' not in page
+    finally:
+        for suffix in (".ipynb", ".html"):
+            (run_tours.BUILD / f"zz_tiny_profile_test{suffix}").unlink(missing_ok=True)
+
+
+def test_gallery_escapes_and_links(tmp_path, monkeypatch):
+    monkeypatch.setattr(gallery, "BUILD", tmp_path)
+    gallery.write_gallery([{"tour": "01_x", "title": "1. <X>", "seconds": 2.0, "claims": 1,
+                            "claim_texts": ["assert a < b, 'claim: a < b'"], "status": "ok",
+                            "thumbnail": None}])
+    page = (tmp_path / "index.html").read_text()
+    assert 'href="01_x.html"' in page and "1. &lt;X&gt;" in page and "a &lt; b" in page
+    assert "no figure" in page and "2.0 s cold" in page
