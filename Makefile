@@ -9,7 +9,7 @@ NBVAL_TIMEOUT ?= 300
 TOURS ?=
 JOBS ?= 1
 
-.PHONY: help env tours bench controls exercises test test-min lint unit nbval e2e sync badges lock lab \
+.PHONY: help env tours bench controls exercises test test-min test-perf lint unit nbval e2e sync badges lock lab \
 	clean distclean
 
 help:
@@ -60,7 +60,11 @@ lint: $(STAMP)
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e -m "not perf" tests
+
+# Tests of compile counts and private JAX/numba state: performance guards, not part of make test.
+test-perf: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e -m perf tests
 
 # Every tour executed by nbval; the tours' own asserts check the math. Two workers, one
 # notebook each (--dist loadfile keeps a notebook's cells on one kernel).
@@ -80,7 +84,7 @@ $(MIN_STAMP): pyproject.toml requirements-min.txt
 
 test-min: $(MIN_STAMP)
 	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE "^(numpy|jax|jaxlib|optax|matplotlib|scikit-learn|ipywidgets|umap-learn) "
-	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e tests
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e -m "not perf" tests
 	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
 

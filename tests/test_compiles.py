@@ -4,7 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools.compiles import parse, report
+
+# JAX's compile-log wording: a performance tool's test, out of `make test` (make test-perf)
+pytestmark = pytest.mark.perf
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -160,6 +160,7 @@ def test_bad_arguments_raise_clear_errors():
         receptive_field([3, 0])
 
 
+@pytest.mark.perf
 def test_shift_compiles_once_per_shape(caplog):
     # the shifts are values of one compiled program, not constants: nine shifts, one compilation
     x = jnp.ones((2, 5, 6, 1), jnp.bfloat16)  # a dtype no other test shifts

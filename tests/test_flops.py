@@ -1,6 +1,5 @@
 """aitours.flops: exact XLA flop counts on known programs, version-proof parsing, timings."""
 
-import time
 
 import jax
 import jax.numpy as jnp
@@ -46,17 +45,21 @@ def test_cost_analysis_formats():
         _first_dict({"bytes accessed": 1.0})
 
 
-def test_median_time():
-    calls = []
+def test_median_time(monkeypatch):
+    # a fake clock (no wall-clock bound a busy machine could break): call k takes k seconds
+    import aitours.flops as F
+
+    clock = {"now": 0.0, "calls": 0}
+    monkeypatch.setattr(F.time, "perf_counter", lambda: clock["now"])
 
     def f(x):
-        calls.append(1)
-        time.sleep(0.2 if len(calls) <= 2 else 0.02)  # slow warm-up calls are not timed
+        clock["calls"] += 1
+        clock["now"] += clock["calls"]
         return x + 1
 
     t = median_time(f, jnp.ones(3), repeats=5, warmup=2)
-    assert len(calls) == 7
-    assert 0.02 <= t < 0.15  # the median of the 0.02 s calls, not the 0.2 s warm-ups
+    assert clock["calls"] == 7
+    assert t == 5.0  # the median of calls 3..7 (3, 4, 5, 6, 7 s), the warm-ups not timed
 
 
 def test_bad_input():

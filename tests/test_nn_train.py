@@ -86,6 +86,7 @@ def test_fit_resumes_from_opt_state():
     assert float(jnp.abs(p_restart - p80).max()) > 1e-4
 
 
+@pytest.mark.perf
 def test_fit_compiles_once_for_weakly_typed_params():
     # jnp.full(3, 0.5) is weakly typed; a compiled chunk returns strongly typed arrays. Without
     # making the inputs strong, the second chunk (and a second fit from a strong copy) compiled

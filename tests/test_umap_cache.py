@@ -10,6 +10,7 @@ from sklearn.neighbors import NearestNeighbors
 from aitours import umap_cache
 
 
+@pytest.mark.perf
 def test_cache_enabled_once():
     from numba.core.caching import NullCache
     from umap.umap_ import smooth_knn_dist
