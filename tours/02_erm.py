@@ -34,7 +34,6 @@ from numpy.polynomial.legendre import legvander
 from sklearn.linear_model import LogisticRegression
 
 from aitours import enable_x64
-from aitours import random as rnd
 from aitours.data import linear_regression, two_gaussians
 from aitours.losses import least_squares, logistic
 from aitours.optim import gradient_descent
@@ -57,12 +56,23 @@ SHUFFLED = False            # logistic regression: labels shuffled against the p
 N_TRAIN, N_VAL, N_TEST = 30, 60, 2000  # overfitting: training, validation, test samples
 NOISE = 0.3                 # overfitting: noise standard deviation sigma
 P_MAX = 29                  # overfitting: highest polynomial degree (N_TRAIN - 1 interpolates)
-SELECT_ON = "validation"    # choose the degree and the penalty on "validation" (or "train")
+SELECT_ON = "validation"    # choose the degree on "validation" (or "train")
+SELECT_LAM_ON = "validation"  # choose the ridge penalty on "validation" (or "train")
+RIDGE_DEGREE = 29           # regularization: degree of the penalised polynomial (P_MAX: richest)
+N_DRAWS = 20                # overfitting and ridge: independent draws of the data, averaged
+BUG = None                  # a slip: "jitter", "expanded_gradient", "penalty_without_half", "C_without_n"
 
 # %% tags=["controls"]
 # Negative controls, run by `make controls`: each removes what some claims are about,
 # and those claims must then fail.
 CONTROLS = {
+    "normal_equations_jitter": {"set": {"BUG": "jitter"},
+                                "kills": ["normal equations agree with lstsq"]},
+    "gd_expanded_gradient_slip": {"set": {"BUG": "expanded_gradient"},
+                                  "kills": ["plain GD loop reaches"]},
+    "logistic_penalty_without_half": {"set": {"BUG": "penalty_without_half"},
+                                      "kills": ["scikit-learn's coefficients"]},
+    "sklearn_C_without_n": {"set": {"BUG": "C_without_n"}, "kills": ["scikit-learn's coefficients"]},
     "ill_conditioned": {"set": {"COLLINEARITY": 0.9999999},
                         "kills": ["normal equations agree with lstsq", "plain GD loop reaches"]},
     "few_gd_steps": {"set": {"GD_STEPS": 20}, "kills": ["plain GD loop reaches"]},
@@ -70,15 +80,16 @@ CONTROLS = {
                             "kills": ["plain GD loop reaches", "at least as fast as"]},
     "few_logistic_steps": {"set": {"LOG_STEPS": 20}, "kills": ["scikit-learn's coefficients"]},
     "shuffled_labels": {"set": {"SHUFFLED": True}, "kills": ["near the Bayes accuracy"]},
-    "many_samples": {"set": {"N_TRAIN": 300}, "kills": ["fits the noise"]},
+    "many_samples": {"set": {"N_TRAIN": 300}, "kills": ["fits the noise", "beats lambda -> 0"]},
     "select_on_train": {"set": {"SELECT_ON": "train"},
-                        "kills": ["degree strictly inside", "within 1.5", "lambda strictly inside",
-                                  "beats lambda -> 0"]},
+                        "kills": ["degree strictly inside", "near the noise floor"]},
+    "lambda_on_train": {"set": {"SELECT_LAM_ON": "train"}, "kills": ["lambda strictly inside"]},
+    "ridge_at_low_degree": {"set": {"RIDGE_DEGREE": 5}, "kills": ["beats lambda -> 0"]},
 }
 
 # %%
 key = jax.random.PRNGKey(SEED)
-k_ls, k_log, k_shuffle, k_train, k_val, k_test = jax.random.split(key, 6)
+k_ls, k_log, k_shuffle, k_train, k_val, k_test, k_draws = jax.random.split(key, 7)
 
 # %% [markdown]
 # ## Least squares, three ways
@@ -97,7 +108,9 @@ k_ls, k_log, k_shuffle, k_train, k_val, k_test = jax.random.split(key, 6)
 with enable_x64():
     X, y, theta_true = linear_regression(k_ls, N_LS, D_LS, noise=LS_NOISE)
     X = X.at[:, -1].set((1 - COLLINEARITY) * X[:, -1] + COLLINEARITY * X[:, 0])
-    theta_normal = np.asarray(jnp.linalg.solve(X.T @ X, X.T @ y))
+    # BUG "jitter": a slip, a small ridge added "for stability"
+    jitter = 1e-6 * jnp.eye(D_LS) if BUG == "jitter" else 0.0
+    theta_normal = np.asarray(jnp.linalg.solve(X.T @ X + jitter, X.T @ y))
     theta_lstsq = np.asarray(jnp.linalg.lstsq(X, y)[0])
     eig = jnp.linalg.eigvalsh(2 / N_LS * X.T @ X)
 mu_ls, L_ls = float(eig[0]), float(eig[-1])
@@ -113,10 +126,13 @@ print(f"normal equations vs lstsq: relative gap {rel(theta_normal, theta_lstsq):
 assert rel(theta_normal, theta_lstsq) < 1e-12, "claim: the normal equations agree with lstsq"
 
 # %% [markdown]
-# Here the Hessian's condition number is about 2 and the two agree to round-off ($10^{-15}$). The
+# Here the Hessian's condition number is 1.9–2.6 and the two agree to round-off
+# ($6\cdot10^{-16}$–$1.7\cdot10^{-15}$ over seeds 0–9 and 10 random ones). The
 # control `ill_conditioned` makes X's last column 10⁻⁷ away from its first: the normal equations,
 # whose matrix $X^\top X$ squares X's condition number (to about $10^{17}$ here), then lose all but
 # a couple of digits (a gap of a few percent), and gradient descent no longer converges in 300 steps.
+# A slip the tolerance catches (control `normal_equations_jitter`): a ridge of $10^{-6}$ added to
+# $X^\top X$ "for stability" moves the solution by about $10^{-10}$.
 
 # %% [markdown]
 # *Exercise.* Gradient descent in plain numpy: starting from $\theta_0 = 0$, apply `GD_STEPS`
@@ -128,6 +144,9 @@ Xn, yn = np.asarray(X), np.asarray(y)
 tau = TAU_FACTOR / L_ls
 theta = np.zeros(D_LS)
 for _ in range(GD_STEPS):
+    if BUG == "expanded_gradient":  # a slip: ∇E expanded as (2/n)XᵀXθ − Xᵀy, 2/n forgotten once
+        theta = theta - tau * (2 / N_LS * Xn.T @ Xn @ theta - Xn.T @ yn)
+        continue
     ### BEGIN SOLUTION
     theta = theta - tau * 2 / N_LS * Xn.T @ (Xn @ theta - yn)
     ### END SOLUTION
@@ -183,15 +202,17 @@ with enable_x64():
     if SHUFFLED:
         yc = jax.random.permutation(k_shuffle, yc)
 
-    def E_log(theta):
-        return logistic(theta, Xc, yc) + 0.5 * LAM * theta @ theta
+    def E_log(theta):  # BUG "penalty_without_half": a slip, the ½ of the penalty forgotten
+        return logistic(theta, Xc, yc) + (1.0 if BUG == "penalty_without_half" else 0.5) \
+            * LAM * theta @ theta
 
     L_log = float(jnp.linalg.eigvalsh(Xc.T @ Xc)[-1]) / (4 * N_LOG) + LAM
     theta_log = np.asarray(gradient_descent(jax.grad(E_log), jnp.zeros(2), LOG_STEPS,
                                             1 / L_log)[-1])
 Xc, yc = np.asarray(Xc), np.asarray(yc)
 
-sk = LogisticRegression(C=1 / (LAM * N_LOG), fit_intercept=False, tol=1e-10, max_iter=10_000)
+C_sk = 1 / LAM if BUG == "C_without_n" else 1 / (LAM * N_LOG)  # BUG: a slip, the n forgotten
+sk = LogisticRegression(C=C_sk, fit_intercept=False, tol=1e-10, max_iter=10_000)
 sk.fit(Xc, yc)
 gap = float(np.max(np.abs(theta_log - sk.coef_[0])))
 print(f"GD theta = {theta_log}, scikit-learn theta = {sk.coef_[0]}, max gap {gap:.1e}")
@@ -214,8 +235,10 @@ print(f"training accuracy {accuracy:.1%} (Bayes {acc_bayes:.1%}, chance 50%)")
 assert accuracy > acc_bayes - 0.08, "claim: the logistic classifier is near the Bayes accuracy"
 
 # %% [markdown]
-# Over six seeds GD and scikit-learn agree to $10^{-11}$–$4\cdot10^{-9}$ (the claim: $10^{-7}$; in
-# float32 the gap was $2.5\cdot10^{-7}$, float32's round-off), and the training accuracy, 84–92.5 %
+# Over seeds 0–9 and 10 random ones GD and scikit-learn agree to $10^{-12}$–$1.6\cdot10^{-8}$ (the
+# claim: $10^{-7}$; in float32 the gap was $2.5\cdot10^{-7}$, float32's round-off). Two slips the
+# claim catches (controls): the penalty written $\lambda\|\theta\|^2$ without its $\frac12$, and
+# scikit-learn's `C` set to $1/\lambda$, without the $n$. The training accuracy, 84–92.5 %
 # on 200 points (whose standard deviation is about 2 points), stays within 8 points
 # of the Bayes accuracy $\Phi(\delta/2) = 89.4\,\%$ of two unit Gaussians $\delta = 2.5$ apart
 # (the boundary goes through the origin, where the two means are symmetric).
@@ -244,25 +267,39 @@ def samples(key, n, x=None):
     """n noisy samples of the target, at x (given) or uniform inside the Chebyshev nodes' range."""
     k_x, k_e = jax.random.split(key)
     if x is None:
-        x = np.asarray(rnd.uniform(k_x, (n,), minval=-x_nodes[0], maxval=x_nodes[0]))
-    return x, target(x) + NOISE * np.asarray(rnd.normal(k_e, (n,)))
+        x = np.asarray(jax.random.uniform(k_x, (n,), minval=-x_nodes[0], maxval=x_nodes[0]))
+    return x, target(x) + NOISE * np.asarray(jax.random.normal(k_e, (n,)))
 
 
-x_nodes = np.cos(np.pi * (np.arange(N_TRAIN) + 0.5) / N_TRAIN)  # Chebyshev nodes, decreasing
-x_tr, y_tr = samples(k_train, N_TRAIN, x_nodes)
-x_va, y_va = samples(k_val, N_VAL)
-x_te, y_te = samples(k_test, N_TEST)
-P_tr, P_va, P_te = (legvander(x, P_MAX) for x in (x_tr, x_va, x_te))  # Legendre features
-
-
+# %%
 def mse(theta, P, y):
     return float(np.mean((P[:, : len(theta)] @ theta - y) ** 2))
 
 
+def errors(thetas, sets):
+    """Mean squared error of each fit (rows) on each of the sets [(P, y), ...] (columns)."""
+    return np.array([[mse(th, P, yy) for P, yy in sets] for th in thetas])
+
+
+def draw(k_tr, k_va, k_te):
+    """One draw of the data: (Legendre features up to P_MAX, targets) of the three sets."""
+    sets = samples(k_tr, N_TRAIN, x_nodes), samples(k_va, N_VAL), samples(k_te, N_TEST)
+    return [(legvander(x, P_MAX), yy) for x, yy in sets]
+
+
+def degree_errors(sets):
+    """Errors (train, validation, test) of the least-squares fit of every degree 0..P_MAX."""
+    P, yy = sets[0]
+    return errors([np.linalg.lstsq(P[:, : p + 1], yy, rcond=None)[0] for p in degrees], sets)
+
+
+# %%
+x_nodes = np.cos(np.pi * (np.arange(N_TRAIN) + 0.5) / N_TRAIN)  # Chebyshev nodes, decreasing
 degrees = np.arange(P_MAX + 1)
-fits = [np.linalg.lstsq(P_tr[:, : p + 1], y_tr, rcond=None)[0] for p in degrees]
-train_err, val_err, test_err = (np.array([mse(th, P, yy) for th in fits])
-                                for P, yy in ((P_tr, y_tr), (P_va, y_va), (P_te, y_te)))
+sets = draw(k_train, k_val, k_test)
+(P_tr, y_tr), (P_va, y_va), (P_te, y_te) = sets
+x_tr = x_nodes
+train_err, val_err, test_err = degree_errors(sets).T
 
 # %% [markdown]
 # *Exercise.* Choose the degree: `best`, the degree (an `int`) whose fit has the smallest error on
@@ -278,9 +315,6 @@ print(f"degree chosen on the {SELECT_ON} set: {best}; test error {test_err[best]
       f"{test_err[best] / NOISE**2:.2f} sigma^2; degree {P_MAX}: training error "
       f"{train_err[-1]:.1e}, test error {test_err[-1]:.4f} = {test_err[-1] / NOISE**2:.2f} sigma^2")
 assert degrees[0] < best < degrees[-1], "claim: validation picks a degree strictly inside the range"
-assert test_err[best] < 1.5 * NOISE**2, "claim: the chosen model's test error is within 1.5 sigma^2"
-assert test_err[-1] > test_err[best] + 0.3 * NOISE**2, \
-    "claim: the richest polynomial fits the noise and loses on new data"
 assert np.all(np.diff(train_err) <= 1e-12), "sanity: nested models, the training error never rises"
 
 # %%
@@ -296,13 +330,14 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# What the numbers show, over six seeds: the validation set picks a degree between 3 and 6, whose
-# test error is 1.0–1.33 $\sigma^2$ (the claim: under 1.5; the excess over $\sigma^2$ is the fit's
-# variance and bias); the interpolating degree 29 has training error 0 and test error
-# 1.7–2.3 $\sigma^2$, 0.66–1.13 $\sigma^2$ above the chosen model's (the claim: 0.3): it learned the
-# noise of its 30 samples, and new data have new noise. With Chebyshev nodes the price of
-# overfitting is this factor, not a blow-up. Two controls: choosing on the training error picks
-# degree 29; with 300 training samples, degree 29 no longer overfits.
+# What the numbers show, over seeds 0–9 and 10 random ones: the validation set picks a degree
+# between 3 and 9, whose test error is 1.01–1.36 $\sigma^2$ (the excess over $\sigma^2$ is
+# the fit's variance and bias); the interpolating degree 29 has training error 0 and test error
+# 1.6–2.5 $\sigma^2$: it learned the noise of its 30 samples, and new data have new noise. With
+# Chebyshev nodes the price of overfitting is this factor, not a blow-up. How much degree 29 loses
+# depends on the draw, which is why the claims on it are averages over draws (below). Two
+# controls: choosing on the training error picks degree 29; with 300 training samples, degree 29
+# no longer overfits.
 #
 # ## Regularization
 #
@@ -325,15 +360,22 @@ def ridge_fit(P, y, lam):
 
 
 lams = np.logspace(-10, 1, 45)
-ridge_fits = [ridge_fit(P_tr, y_tr, lam) for lam in lams]
-ridge_train, ridge_val, ridge_test = (np.array([mse(th, P, yy) for th in ridge_fits])
-                                      for P, yy in ((P_tr, y_tr), (P_va, y_va), (P_te, y_te)))
-i_lam = int(np.argmin(ridge_val if SELECT_ON == "validation" else ridge_train))
-print(f"degree {P_MAX}: test error {ridge_test[0]:.4f} at lambda = {lams[0]:.0e}, "
-      f"{ridge_test[i_lam]:.4f} at lambda = {lams[i_lam]:.1e} chosen on the {SELECT_ON} set "
-      f"({ridge_test[0] / ridge_test[i_lam]:.2f}x better)")
+
+
+def ridge_errors(sets):
+    """Errors (train, validation, test) of ridge at RIDGE_DEGREE for every lambda, and the index
+    of the lambda chosen on the SELECT_LAM_ON set."""
+    P_tr_, y_tr_ = sets[0]
+    errs = errors([ridge_fit(P_tr_[:, : RIDGE_DEGREE + 1], y_tr_, lam) for lam in lams], sets)
+    return errs, int(np.argmin(errs[:, 1] if SELECT_LAM_ON == "validation" else errs[:, 0]))
+
+
+ridge_err, i_lam = ridge_errors(sets)
+ridge_train, ridge_val, ridge_test = ridge_err.T
+print(f"degree {RIDGE_DEGREE}: test error {ridge_test[0]:.4f} at lambda = {lams[0]:.0e}, "
+      f"{ridge_test[i_lam]:.4f} at lambda = {lams[i_lam]:.1e} chosen on the {SELECT_LAM_ON} set "
+      f"({1 - ridge_test[i_lam] / ridge_test[0]:.0%} lower)")
 assert 0 < i_lam < len(lams) - 1, "claim: validation picks a lambda strictly inside the grid"
-assert ridge_test[i_lam] < ridge_test[0], "claim: the chosen lambda beats lambda -> 0 on test data"
 
 # %%
 fig, ax = plt.subplots()
@@ -343,18 +385,58 @@ ax.loglog(lams, ridge_test, "s-", ms=3, label="test")
 ax.axhline(NOISE**2, color="gray", ls=":", label=r"noise floor $\sigma^2$")
 ax.axvline(lams[i_lam], color="k", lw=0.8)
 ax.set(xlabel=r"ridge penalty $\lambda$", ylabel="mean squared error",
-       title=f"Ridge at degree {P_MAX}: the chosen $\\lambda$ beats $\\lambda \\to 0$")
+       title=f"Ridge at degree {RIDGE_DEGREE}: the chosen $\\lambda$ against $\\lambda \\to 0$")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# Over six seeds the chosen $\lambda$ ($10^{-2}$ to $6\cdot10^{-2}$) improves the test error of the
-# interpolating degree by 16 % to 45 % (a bare "better than $\lambda \to 0$" is what is asserted:
-# in a trial over ten other draws, the gain went down to 5 %). A modest gain: the penalty
+# On the tour's draw the chosen $\lambda$ ($6\cdot10^{-3}$ to $6\cdot10^{-2}$ over the 20 seeds)
+# lowers the test error of the interpolating degree by 7–38 %; over single draws the gain goes
+# down to 3 %, so the claim below is on the average. A modest gain: the penalty
 # $\|\theta\|^2$ shrinks all Legendre coefficients alike, the smooth low-degree ones with the
 # noisy high-degree ones, and ridge at degree 29 stays above the best low degree (a penalty that
 # grows with the degree, a smoothness prior, is the usual remedy; it is not tried here).
+
+# %% [markdown]
+# ## Over many draws
 #
+# One draw of 30 noisy points is one outcome of a random experiment: on some draws the
+# interpolating polynomial happens to pass close to $f$ (with `SEED = 4242` validation picks
+# degree 23, and degree 29 loses only $0.22\,\sigma^2$ to it), and the penalty gains little. Both lessons are statements
+# about the average over the data, so the tour checks them as averages over `N_DRAWS` = 20
+# independent draws of the training, validation and test sets: the excess test error of the
+# interpolating degree 29 over the degree chosen on validation, and the relative gain of the
+# $\lambda$ chosen on validation over $\lambda \to 0$.
+
+# %%
+chosen, gaps, gains = [], [], []   # test errors in units of sigma^2, relative ridge gains
+for k in jax.random.split(k_draws, N_DRAWS):
+    sets_k = draw(*jax.random.split(k, 3))
+    errs = degree_errors(sets_k) / NOISE**2
+    p_k = int(np.argmin(errs[:, 1] if SELECT_ON == "validation" else errs[:, 0]))
+    chosen.append(errs[p_k, 2])
+    gaps.append(errs[-1, 2] - errs[p_k, 2])
+    r_errs, i_k = ridge_errors(sets_k)
+    gains.append(1 - r_errs[i_k, 2] / r_errs[0, 2])
+chosen, gaps, gains = np.array(chosen), np.array(gaps), np.array(gains)
+print(f"over {N_DRAWS} draws, test errors in sigma^2: chosen degree {chosen.mean():.2f} on average "
+      f"({chosen.min():.2f} to {chosen.max():.2f}); degree {P_MAX} minus the chosen degree "
+      f"{gaps.mean():.2f} ({gaps.min():.2f} to {gaps.max():.2f}); ridge at degree "
+      f"{RIDGE_DEGREE}: {gains.mean():.0%} lower on average ({gains.min():.0%} to {gains.max():.0%})")
+assert chosen.mean() < 1.3, "claim: on average the chosen model's test error is near the noise floor"
+assert gaps.mean() > 0.5, "claim: the richest polynomial fits the noise and loses on new data"
+assert gains.mean() > 0.1, "claim: the chosen lambda beats lambda -> 0 on test data"
+
+# %% [markdown]
+# Over seeds 0–9 and 10 random ones the averages over 20 draws are: the chosen degree's test
+# error 1.11–1.22 $\sigma^2$ (asserted: under 1.3), degree 29's excess over it 0.71–0.96
+# $\sigma^2$ (asserted: over 0.5), and ridge's gain 18–25 % (asserted: over 10 %), while single
+# draws range over 0.22–1.67 $\sigma^2$ and 3–49 %. Controls: choosing the degree on the
+# training set; choosing $\lambda$ on it (it then picks the smallest); 300 training samples
+# (degree 29 no longer overfits, and the penalty has nothing to remove); ridge at degree 5, a
+# model that does not overfit, where the penalty gains nothing.
+
+# %% [markdown]
 # ## Try it: degree and penalty
 #
 # Move the sliders: a high degree with $\lambda \approx 0$ runs through the noise; a
