@@ -13,8 +13,9 @@ import venv
 from pathlib import Path
 
 import pytest
-from sync_tours import notebook_from_source
-from tourmeta import ROOT, repo_url, tour_sources
+
+from tools.sync_tours import notebook_from_source
+from tools.tourmeta import ROOT, repo_url, tour_sources
 
 VENV = ROOT / "build" / "colab-venv"
 PY = VENV / "bin" / "python"

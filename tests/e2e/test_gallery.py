@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tourmeta import ROOT
+
+from tools.tourmeta import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 INDEX = ROOT / "build" / "index.html"

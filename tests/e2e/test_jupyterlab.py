@@ -21,7 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tourmeta import ROOT
+
+from tools.tourmeta import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOUR = "03_gd_sgd"  # fast, figures, and a slider on the step size τ
