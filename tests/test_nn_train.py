@@ -141,7 +141,8 @@ def test_fit_diverging_run_returns_nan_not_raise():
     def loss(theta, data, key):
         return jnp.sum(theta**2)
 
-    _, _, losses = fit(loss, jnp.ones(2), optax.sgd(5.0), 400, key=KEY, progress=False)
+    with pytest.warns(RuntimeWarning, match="not finite"):  # shown, explained, no crash
+        _, _, losses = fit(loss, jnp.ones(2), optax.sgd(5.0), 400, key=KEY, progress=False)
     assert not np.isfinite(losses[-1])
 
 
@@ -200,3 +201,31 @@ def test_enable_x64_is_local():
     with enable_x64(False):
         assert jnp.ones(1).dtype == jnp.float32
     assert jnp.ones(1).dtype == before
+
+
+def test_fit_names_bad_data_and_bad_losses():
+    opt = optax.sgd(0.1)
+    theta = jnp.zeros(3)
+
+    def loss(theta, batch, key):
+        X, y = batch
+        return jnp.mean((X @ theta - y) ** 2)
+
+    X, y = jnp.ones((10, 3)), jnp.ones(10)
+    with pytest.raises(ValueError, match="`data` leaves must share their leading axis"):
+        fit(loss, theta, opt, 5, (X, y[:7]), key=KEY, batch_size=4, progress=False)
+    with pytest.raises(ValueError, match=r"`loss_fn\(params, batch, key\)` fails on the shapes"):
+        fit(loss, jnp.zeros(4), opt, 5, (X, y), key=KEY, progress=False)
+    with pytest.raises(ValueError, match="`loss_fn` must return a scalar loss, got shape"):
+        fit(lambda t, b, k: (b[0] @ t - b[1]) ** 2, theta, opt, 5, (X, y), key=KEY,
+            progress=False)
+
+
+def test_fit_warns_once_when_the_loss_diverges():
+    def loss(theta, batch, key):
+        return jnp.sum(theta ** 2)
+
+    with pytest.warns(RuntimeWarning, match="not finite from step") as record:
+        _, _, losses = fit(loss, jnp.ones(2), optax.sgd(10.0), 400, key=KEY, chunk=100,
+                           progress=False)
+    assert len(record) == 1 and not np.all(np.isfinite(losses))

@@ -17,6 +17,7 @@ returns the optimiser state with the parameters so that a run can be resumed::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import partial
 
@@ -93,6 +94,24 @@ def _strong(tree: PyTree) -> PyTree:
     return jax.tree.map(strong, tree)
 
 
+def _check_loss(loss_fn, params, data, batch_size, key) -> None:
+    """Evaluate the shapes of ``loss_fn(params, batch, key)`` once, without compiling: an error
+    names our arguments and their shapes, and the loss must be a scalar."""
+    batch = data
+    if batch_size is not None:
+        batch = jax.tree.map(lambda a: jax.ShapeDtypeStruct((batch_size, *jnp.shape(a)[1:]),
+                                                            jnp.result_type(a)), data)
+    shapes = jax.tree.map(lambda a: tuple(jnp.shape(a)), {"params": params, "batch": batch})
+    try:
+        out = jax.eval_shape(loss_fn, params, batch, key)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"`loss_fn(params, batch, key)` fails on the shapes given "
+                         f"(params {shapes['params']}, batch {shapes['batch']}): {exc}") from exc
+    if not (hasattr(out, "shape") and out.shape == ()):
+        got = getattr(out, "shape", type(out).__name__)
+        raise ValueError(f"`loss_fn` must return a scalar loss, got shape {got}")
+
+
 def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformation,
         n_steps: int, data: PyTree | None = None, *, key: jax.Array,
         batch_size: int | None = None, opt_state: optax.OptState | None = None,
@@ -126,7 +145,8 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
     Returns
     -------
     ``(params, opt_state, losses)``: the trained parameters, the optimiser state, and the loss
-    at each step (n_steps,) as numpy. A diverging run is returned as is (``nan`` losses).
+    at each step (n_steps,) as numpy. A diverging run is returned as is (``nan`` losses), with
+    one ``RuntimeWarning`` that names the first step whose loss was not finite.
     """
     make_step(loss_fn, optimizer)  # checks both
     n_steps = check_int(n_steps, "n_steps")
@@ -135,7 +155,12 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
         batch_size = check_int(batch_size, "batch_size")
         if data is None:
             raise ValueError("`batch_size` needs `data` to draw minibatches from")
-        if jax.tree.leaves(data)[0].shape[0] == 0:
+        lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None
+                   for leaf in jax.tree.leaves(data)}
+        if None in lengths or len(lengths) != 1:
+            raise ValueError("`data` leaves must share their leading axis (the samples) to draw "
+                             f"minibatches; got leading sizes {sorted(map(str, lengths))}")
+        if lengths == {0}:
             raise ValueError("`data` is empty: no sample to draw a minibatch from")
     # Python scalars make weakly typed arrays (jnp.full(n, 0.5)); a compiled chunk returns them
     # strongly typed, and either way round the next chunk would compile again: make them strong
@@ -148,7 +173,8 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
             raise ValueError("`opt_state` does not match `optimizer` and `params`: pass the "
                              "state returned by a fit with the same optimizer")
         opt_state = _strong(opt_state)
-    losses = []
+    _check_loss(loss_fn, params, data, batch_size, key)
+    losses, warned = [], False
     sizes = [chunk] * (n_steps // chunk) + ([n_steps % chunk] if n_steps % chunk else [])
     with tqdm(total=n_steps, desc=desc, disable=not progress, leave=False) as bar:
         for size in sizes:
@@ -156,6 +182,12 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
             params, opt_state, chunk_losses = _run_chunk(loss_fn, optimizer, params, opt_state,
                                                          data, sub, size, batch_size)
             losses.append(np.asarray(chunk_losses))
+            if not warned and not np.all(np.isfinite(losses[-1])):
+                first = sum(map(len, losses[:-1])) + int(np.argmin(np.isfinite(losses[-1])))
+                warnings.warn(f"fit: the loss is not finite from step {first} on (the run "
+                              "diverged: lower the learning rate, or check the data)",
+                              RuntimeWarning, stacklevel=2)
+                warned = True
             bar.update(size)
             bar.set_postfix(loss=f"{float(chunk_losses[-1]):.4g}")
     return params, opt_state, np.concatenate(losses)
