@@ -116,3 +116,11 @@ def test_long_cells_and_hidden_constants_are_found():
     found = hidden_constants("fit(loss, p, steps=500)\nn_runs = 16\nlr = LR\nwidth = 2 * W\n"
                              "%timeit f()\nplot(x, seed=SEED)")
     assert sorted(found) == ["n_runs=16 (line 2)", "steps=500 (line 1)"]
+
+
+def test_catalogue_covers_every_tour_and_writes_the_readme_table():
+    from tools import catalogue
+
+    entries = catalogue.load()  # every tour, every key, prerequisites earlier
+    readme = catalogue.README.read_text()
+    assert catalogue.with_table(readme, entries) == readme, "run `make badges`"

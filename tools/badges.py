@@ -1,4 +1,5 @@
-"""Rewrite (or, with --check, verify) every tour's Colab badge and install cell from pyproject."""
+"""Rewrite (or, with --check, verify) every tour's Colab badge and install cell from pyproject, and
+the README's table of tours from tours/catalogue.toml."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tools import catalogue  # noqa: E402
 from tools.tourmeta import tour_sources, with_current_links  # noqa: E402
 
 
@@ -20,6 +22,12 @@ def main(check: bool) -> int:
             stale.append(py.name)
             if not check:
                 py.write_text(new)
+    readme = catalogue.README.read_text()
+    table = catalogue.with_table(readme, catalogue.load())
+    if table != readme:
+        stale.append("README.md (table of tours)")
+        if not check:
+            catalogue.README.write_text(table)
     if stale:
         print(("stale links in: " if check else "rewrote links in: ") + ", ".join(stale))
         if check:
