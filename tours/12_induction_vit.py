@@ -9,9 +9,11 @@
 # are repeated once (Olsson et al., *In-context learning and induction heads*, 2022). Nothing
 # in a random string can be predicted from statistics; only **copying** from earlier in the
 # context helps, and the network finds a two-head circuit that does it, an **induction head**,
-# which we locate in its attention maps. Part 2 puts attention where tour 7 put convolution: a
-# small **vision transformer** (ViT) on the $8\times 8$ digits, beside tour 7's CNN, on
-# accuracy, parameter count and digits shifted by one pixel.
+# which we locate in its attention maps and then switch off. Part 2 puts attention where tour 7
+# put convolution: a small **vision transformer** (ViT, Dosovitskiy et al., 2021) on the
+# $8\times 8$ digits, beside tour 7's CNN and two simpler baselines (logistic regression and a
+# perceptron), on accuracy, parameter count, digits shifted by one pixel, and digits shifted by
+# one whole patch.
 
 # %%
 # On Colab, install the tours' helper package; elsewhere `make` has installed it already.
@@ -33,12 +35,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from aitours import random as rnd
-from aitours.attention import attention_weights, init_multi_head
+from aitours import lm
 from aitours.conv import conv2d, max_pool, shift
-from aitours.nn import count_params
+from aitours.nn import count_params, init_mlp, mlp
 from aitours.plotting import style
 from aitours.train import fit
 
@@ -56,24 +58,44 @@ N_LAYERS = 2            # attention-only layers
 N_HEADS = 2             # heads per layer
 N_STEPS = 1000          # Adam steps on the repeated strings
 BATCH = 32              # sequences per step
-LR = 1e-2               # peak learning rate (linear warm-up, cosine decay)
+LR = 1e-2               # peak learning rate of the induction model
+WARMUP = 0.1            # share of the steps with a linear warm-up (then cosine decay), all models
+N_SNAPSHOTS = 20        # parameter snapshots kept along the training
+N_EVAL = 512            # fresh sequences the model is scored on
+PREV_BIAS = 0.0         # initial bias of layer 1, head 1, towards the previous token (controls)
+ABLATE = "previous-token"  # the head switched off ("other": the other head of its layer)
 PATCH = 4               # ViT patches of PATCH x PATCH pixels
-VIT_STEPS = 600         # Adam steps of the ViT (the CNN gets CNN_STEPS)
-CNN_STEPS = 600
-AUGMENT = False         # train the ViT on digits shifted at random by one pixel
+VIT_STEPS = 600         # Adam steps of the two ViTs (with and without positional embeddings)
+VIT_LR = 3e-3           # peak learning rate of the ViTs
+POSITIONS = True        # positional embeddings in the ViT (the second ViT never has them)
+CNN_STEPS = 600         # Adam steps of the CNN and of the perceptron (tour 7's)
+CNN_LR = 1e-2           # their peak learning rate
+DIGIT_BATCH = 64        # digits per step
+LOGREG_C = (0.1, 1.0, 10.0)  # inverse penalties of logistic regression, chosen on validation
+AUGMENT = False         # train every model on digits shifted at random by one pixel
+BUG = None              # a slip in patchify: "no_transpose" (controls)
 
 # %% tags=["controls"]
 # Negative controls, run by `make controls`: each removes what some claims are about,
 # and those claims must then fail.
 CONTROLS = {
     "untrained": {"set": {"N_STEPS": 0, "VIT_STEPS": 0},
-                  "kills": ["small fraction", "previous-token head", "induction head",
-                            "vision transformer classifies"]},
+                  "kills": ["small fraction of log V", "previous-token head", "induction head",
+                            "rise together", "vision transformer classifies"]},
     "no_repeat": {"set": {"REPEAT": False},
-                  "kills": ["small fraction", "previous-token head", "induction head"]},
-    "one_layer": {"set": {"N_LAYERS": 1},
-                  "kills": ["small fraction", "previous-token head", "induction head"]},
-    "augmented_vit": {"set": {"AUGMENT": True}, "kills": ["loses far more accuracy"]},
+                  "kills": ["small fraction of log V", "previous-token head", "induction head",
+                            "rise together"]},
+    "one_layer": {"set": {"N_LAYERS": 1}, "kills": ["small fraction of log V", "induction head"]},
+    "previous_token_head_built_in": {"set": {"PREV_BIAS": 8.0}, "kills": ["rise together"]},
+    "ablate_the_other_head": {"set": {"ABLATE": "other"}, "kills": ["switched off"]},
+    "patch_layout_without_transpose": {"set": {"BUG": "no_transpose"},
+                                       "kills": ["explicit loop", "every prediction unchanged"]},
+    "vit_untrained": {"set": {"VIT_STEPS": 0},
+                      "kills": ["vision transformer classifies", "ViT loses far more",
+                                "costs the ViT"]},
+    "augmented": {"set": {"AUGMENT": True},
+                  "kills": ["ViT loses far more", "logistic regression and the perceptron"]},
+    "no_positions": {"set": {"POSITIONS": False}, "kills": ["costs the ViT"]},
 }
 
 # %% [markdown]
@@ -100,8 +122,8 @@ k_init, k_train, k_eval, k_vit = jax.random.split(key, 4)
 def sequences(key, n):
     """n sequences (n, T) of tokens and their string lengths L (n,)."""
     k_len, k_tok = jax.random.split(key)
-    L = rnd.randint(k_len, (n,), L_MIN, L_MAX + 1)
-    fresh = rnd.randint(k_tok, (n, T), 0, V)
+    L = jax.random.randint(k_len, (n,), L_MIN, L_MAX + 1)
+    fresh = jax.random.randint(k_tok, (n, T), 0, V)
     t = jnp.arange(T)[None, :]
     in_repeat = (t >= L[:, None]) & (t < 2 * L[:, None]) & REPEAT
     source = jnp.where(in_repeat, t - L[:, None], t)          # the repeat copies the string
@@ -125,7 +147,9 @@ for x, L in zip(np.asarray(x_demo), np.asarray(L_demo), strict=True):
 # Positions thus never enter the residual stream, which holds token content only. (With
 # absolute positional embeddings added to $E[x_t]$, the network can also copy by another
 # circuit, which moves *positions* around; relative positions leave it one way to copy, the
-# one we look for below.)
+# one we look for below.) The layer is written out here, since it is the object of study; its
+# four maps $W_Q, W_K, W_V, W_O$ are drawn as in tour 11's transformer
+# (`aitours.lm.init_attention`, entries $\mathcal N(0, 1/d)$), and the biases start at 0.
 
 # %%
 OFFSET = jnp.clip(jnp.arange(T)[:, None] - jnp.arange(T)[None, :], 0, T - 1)   # t - j
@@ -147,10 +171,11 @@ def transformer(params, x):
 
 def init_transformer(key):
     keys = jax.random.split(key, 2 + N_LAYERS)
-    return {"embed": rnd.normal(keys[0], (V, D_MODEL)),
-            "unembed": rnd.normal(keys[1], (D_MODEL, V)) / np.sqrt(D_MODEL),
-            "layers": [{**init_multi_head(k, D_MODEL, N_HEADS), "rel": jnp.zeros((N_HEADS, T))}
-                       for k in keys[2:]]}
+    rel = jnp.zeros((N_LAYERS, N_HEADS, T)).at[0, 0, 1].set(PREV_BIAS)   # PREV_BIAS: a control
+    return {"embed": jax.random.normal(keys[0], (V, D_MODEL)),
+            "unembed": jax.random.normal(keys[1], (D_MODEL, V)) / np.sqrt(D_MODEL),
+            "layers": [{**lm.init_attention(k, D_MODEL, N_HEADS), "rel": r}
+                       for k, r in zip(keys[2:], rel, strict=True)]}
 
 
 params0 = init_transformer(k_init)
@@ -159,93 +184,80 @@ print(f"{count_params(params0)} parameters")
 # %% [markdown]
 # ### Training, and the loss on each half
 #
-# The loss is the mean cross-entropy of all the next-token predictions of a batch, minimised
-# by Adam; a fresh batch of sequences is drawn at every step, inside one compiled `lax.scan`.
-# We follow two parts of the loss separately: the **first half**, query positions
-# $t \le L-2$ (predicting $s_2, \dots, s_L$ of the first copy), and the **repeat**, queries
-# $L+1 \le t+1 \le 2L-1$, i.e. $L \le t \le 2L-2$ (predicting $s_2, \dots, s_L$ again, once the
-# current token $x_t$ is itself in the repeat). Twenty snapshots of the parameters are kept
-# along the way.
+# The loss is the mean cross-entropy of all the next-token predictions of a batch
+# (`aitours.lm.cross_entropy`), minimised by Adam with `aitours.train.fit`; the loss function
+# draws a fresh batch of sequences from the key `fit` hands it at every step. `fit` runs
+# `N_STEPS / N_SNAPSHOTS` steps at a time, and resumes from the optimiser state it returns, so
+# that a snapshot of the parameters is kept between two runs. We follow two parts of the loss
+# separately: the **first half**, query positions $t \le L-2$ (predicting $s_2, \dots, s_L$ of
+# the first copy), and the **repeat**, queries $L \le t \le 2L-2$ (predicting $s_2, \dots, s_L$
+# again, once the current token $x_t$ is itself in the repeat).
 
 # %%
 def losses(params, x, L):
     """Mean cross-entropy over all positions, on the first half and on the repeat; attention."""
     logits, A = transformer(params, x)
-    nll = -jnp.take_along_axis(jax.nn.log_softmax(logits[:, :-1]), x[:, 1:, None], axis=2)[..., 0]
     t, L = jnp.arange(T - 1)[None, :], L[:, None]          # query t predicts x_{t+1}
     first, repeat = t <= L - 2, (t >= L) & (t <= 2 * L - 2)
-    return nll.mean(), (jnp.sum(nll * first) / first.sum(), jnp.sum(nll * repeat) / repeat.sum()), A
+    nll = partial(lm.cross_entropy, logits[:, :-1], x[:, 1:])  # weights: the positions kept
+    return nll(), (nll(first), nll(repeat)), A
 
 
-optimizer = optax.adam(optax.warmup_cosine_decay_schedule(0.0, LR, 100, max(N_STEPS, 101)))
-CHECK_EVERY = max(N_STEPS // 20, 1)
+def loss_fn(params, data, key):            # fit's signature; no data set: each batch is drawn
+    return losses(params, *sequences(key, BATCH))[0]
 
 
-def step(carry, key):
-    params, opt_state = carry
-    x, L = sequences(key, BATCH)
-    (_, halves), grads = jax.value_and_grad(lambda p: losses(p, x, L)[:2], has_aux=True)(params)
-    updates, opt_state = optimizer.update(grads, opt_state, params)
-    return (optax.apply_updates(params, updates), opt_state), jnp.stack(halves)
-
-
-# %%
-@jax.jit
-def train(params, key):
-    def chunk(carry, k):
-        carry, halves = jax.lax.scan(step, carry, jax.random.split(k, CHECK_EVERY))
-        return carry, (halves, carry[0])
-
-    (params, _), (halves, snapshots) = jax.lax.scan(
-        chunk, (params, optimizer.init(params)), jax.random.split(key, N_STEPS // CHECK_EVERY))
-    return params, halves.reshape(-1, 2), snapshots
-
-
+optimizer = optax.adam(optax.warmup_cosine_decay_schedule(
+    0.0, LR, int(WARMUP * N_STEPS), max(N_STEPS, int(WARMUP * N_STEPS) + 1)))
+CHECK_EVERY = max(N_STEPS // N_SNAPSHOTS, 1)
 t0 = time.perf_counter()
-params, curves, snapshots = train(params0, k_train)
-curves = np.asarray(curves)
+params, opt_state, snapshots = params0, None, [params0]
+for k in jax.random.split(k_train, N_STEPS // CHECK_EVERY):
+    params, opt_state, _ = fit(loss_fn, params, optimizer, CHECK_EVERY, key=k,
+                               opt_state=opt_state, chunk=CHECK_EVERY, progress=False)
+    snapshots.append(params)
+snapshots = jax.tree.map(lambda *a: jnp.stack(a), *snapshots)       # leading axis: snapshot
+steps = CHECK_EVERY * np.arange(len(jax.tree.leaves(snapshots)[0]))
 print(f"{N_STEPS} steps in {time.perf_counter() - t0:.1f} s")
 
 # %% [markdown]
 # ### It copies: the loss on the repeat falls to a small fraction of $\log V$
 #
-# On 512 fresh sequences: in the first half the loss stays at or above $\log V$ (asserted
+# On `N_EVAL` fresh sequences: in the first half the loss stays at or above $\log V$ (asserted
 # as a sanity check: it cannot go below, up to sampling noise), while on the repeat it falls
-# to a small fraction of it. A sweep over six seeds gave ratios of 0.14 to 0.16; we assert 0.2.
-# Without repetition in the data (control `REPEAT = False`) the ratio stays at 1, and with a
-# single attention layer (control `N_LAYERS = 1`) at about 0.8: one layer can raise the
-# probability of the tokens present in the context, not tell which one comes next.
+# to a small fraction of $\log V$, the loss of the best prediction that does not copy. Over
+# seed 0 the ratio was 0.151; we assert 0.25.
+# Without repetition in the data (control `REPEAT = False`) it stays at 1, and with a single
+# attention layer (control `N_LAYERS = 1`) at about 0.8: one layer can raise the probability
+# of the tokens present in the context, not tell which one comes next.
 
 # %%
-x_eval, L_eval = sequences(k_eval, 512)
-_, (loss_first, loss_repeat), A_eval = jax.jit(losses)(params, x_eval, L_eval)
+x_eval, L_eval = sequences(k_eval, N_EVAL)
+losses_jit = jax.jit(losses)
+_, (loss_first, loss_repeat), A_eval = losses_jit(params, x_eval, L_eval)
 loss_first, loss_repeat = float(loss_first), float(loss_repeat)
-ratio = loss_repeat / loss_first
+curves = np.asarray(jax.lax.map(lambda p: jnp.stack(losses(p, x_eval, L_eval)[1]), snapshots))
 print(f"log V = {np.log(V):.3f}; loss on the first half {loss_first:.3f}, on the repeat "
-      f"{loss_repeat:.3f} nats per token: ratio {ratio:.3f}")
+      f"{loss_repeat:.3f} nats per token: {loss_repeat / np.log(V):.3f} log V")
 assert loss_first > np.log(V) - 0.1, "sanity: nothing predicts the first copy of a random string"
-assert ratio < 0.2, "claim: on the repeat the loss falls to a small fraction of the first half's"
+assert loss_repeat / np.log(V) < 0.25, "claim: on the repeat the loss falls to a small fraction of log V"
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-smooth = np.ones(20) / 20                              # a moving average over 20 steps
-x_smooth = np.arange(len(curves) - len(smooth) + 1) + len(smooth) / 2
 for i, name in enumerate(("first half", "repeat")):
-    if len(x_smooth):
-        ax.plot(x_smooth, np.convolve(curves[:, i], smooth, "valid"),
-                label=f"{name} (training batches)")
+    ax.plot(steps, curves[:, i], "o-", ms=3, label=name)
 ax.axhline(np.log(V), color="gray", ls="--", lw=1, label=r"$\log V$")
 ax.set(xlabel="Adam step", ylabel="cross-entropy (nats per token)", ylim=(0, np.log(V) + 1),
-       title="Next-token loss on random strings and their repeat")
+       title=f"Next-token loss on {N_EVAL} fresh sequences, along the training")
 ax.legend()
 plt.show()
 
 # %% [markdown]
 # The loss on the repeat does not decrease steadily: it sits on a **plateau** near $\log V$ for
-# a few hundred steps, then **drops** within some fifty steps, a phase transition that Olsson et
-# al. observed in large language models too. At the same moment the loss on the first half
-# rises a little *above* $\log V$: the model now bets on copying whenever a token recurs,
-# and in the first copy tokens recur only by chance. What formed at that moment? We look
-# inside.
+# a few hundred steps, then **drops** within one or two snapshots, a phase transition that
+# Olsson et al. observed in large language models too. At the same moment the loss on the
+# first half rises a little *above* $\log V$: the model now bets on copying whenever a token
+# recurs, and in the first copy tokens recur only by chance. What formed at that moment? We
+# look inside.
 #
 # ### The previous-token head
 #
@@ -259,7 +271,7 @@ plt.show()
 # $t = 1, \dots, T-1$.
 #
 # The baseline is uniform causal attention, weight $1/(t+1)$ on each key: a score of 0.10.
-# Over six seeds the best head scored 0.42 to 0.47, and was always in layer 1; we assert that
+# Over seed 0 the best head scored 0.41, and was always in layer 1; we assert that
 # the best head is in layer 1 and scores more than 3 times the baseline.
 
 # %%
@@ -294,7 +306,7 @@ assert prev_head[0] == 0 and prev.max() > 3 * uniform_prev, \
 # other queries (no target). The induction score of a head (written for you) is its mean
 # attention from each query to its target.
 #
-# Uniform attention scores 0.057. Over six seeds the best head put 0.73 to 0.79 of its weight
+# Uniform attention scores 0.057. Over seed 0 the best head put 0.75 of its weight
 # on the target, and was always in layer 2; we assert layer 2, more than half the weight, and
 # more than 5 times the baseline.
 
@@ -349,9 +361,13 @@ plt.show()
 # ### The heads form at the drop
 #
 # The snapshots kept during training tell *when* the two heads appeared: we score the two heads
-# found above in each snapshot, on the same 512 sequences, and plot their scores beside the
-# loss on the repeat. The drop of the loss is the moment the induction head forms, with the
-# previous-token head that it reads from.
+# found above in each snapshot, on the same sequences, beside the loss on the repeat. Let the
+# **drop** be the largest fall of that loss between two consecutive snapshots; over a window of
+# three snapshot intervals around it (the one before, the drop, the one after), both scores
+# rise: over seed 0 by 0.39 (previous-token) and 0.67 (induction); we assert more
+# than 0.25 for each. The control `PREV_BIAS = 8` builds the previous-token head in from the
+# start (a bias of 8 towards the previous token in layer 1, head 1): the loss still drops,
+# when the induction head forms, but the previous-token score has nothing left to gain there.
 
 # %%
 def head_scores(p):
@@ -360,24 +376,57 @@ def head_scores(p):
 
 
 scores = np.stack(jax.jit(partial(jax.lax.map, head_scores))(snapshots), axis=1)  # (snapshots, 2)
-steps = CHECK_EVERY * np.arange(1, len(scores) + 1)
+falls = curves[:-1, 1] - curves[1:, 1]                   # fall of the loss on the repeat
+drop = int(np.argmax(falls)) if falls.size else 0        # from snapshot drop to drop + 1
+lo, hi = max(drop - 1, 0), min(drop + 2, len(steps) - 1)
+rise = scores[hi] - scores[lo]
+print(f"largest drop of the loss on the repeat: steps {steps[drop]} -> {steps[min(drop + 1, hi)]}"
+      f"; from step {steps[lo]} to {steps[hi]} the previous-token score rises by {rise[0]:.2f},"
+      f" the induction score by {rise[1]:.2f}")
 fig, ax = plt.subplots(figsize=(7, 3.6))
-if len(x_smooth):
-    ax.plot(x_smooth, np.convolve(curves[:, 1], smooth, "valid") / np.log(V), color="C1",
-            label=r"loss on the repeat / $\log V$")
+ax.plot(steps, curves[:, 1] / np.log(V), "o-", ms=3, color="C1", label=r"loss on the repeat / $\log V$")
 for i, name in enumerate(("previous-token", "induction")):
     ax.plot(steps, scores[:, i], "o-", ms=3, color=f"C{2 + i}", label=f"{name} score")
-ax.set(xlabel="Adam step", ylabel="score, loss ratio", ylim=(0, 1.05),
+ax.axvspan(steps[lo], steps[hi], color="gray", alpha=0.15, label="window around the drop")
+ax.set(xlabel="Adam step", ylabel="score, loss ratio", ylim=(0, 1.3),
        title="The loss drops when the heads form")
-ax.legend()
+ax.legend(fontsize=8)
 plt.show()
+assert rise.min() > 0.25, "claim: the previous-token and induction scores rise together at the loss drop"
+
+# %% [markdown]
+# ### Switch the previous-token head off
+#
+# The scores say where the heads attend; an **ablation** says whether the model needs them.
+# Set the output map $W_O$ of the previous-token head to zero, so that it writes nothing into
+# the residual stream, and score the model again on the repeat. Without the previous token
+# written at each position, the induction head has nothing to match, and the loss on the
+# repeat should return near $\log V$. Over seed 0 it returned to 0.85 $\log V$; we
+# assert more than 0.7. The control `ABLATE = "other"` switches off the other head of the same
+# layer instead, and the loss stays low (seed 0: 0.15 $\log V$).
+
+# %%
+def switch_off(params, layer, head):
+    """The parameters with one head silenced: its output map W_O set to zero."""
+    layers = [dict(lay) for lay in params["layers"]]
+    layers[layer]["Wo"] = layers[layer]["Wo"].at[head].set(0.0)
+    return {**params, "layers": layers}
+
+
+off = prev_head if ABLATE == "previous-token" else (prev_head[0], (prev_head[1] + 1) % N_HEADS)
+loss_off = float(losses_jit(switch_off(params, *off), x_eval, L_eval)[1][1])
+print(f"head {off[1] + 1} of layer {off[0] + 1} switched off: loss on the repeat "
+      f"{loss_repeat:.3f} -> {loss_off:.3f} nats per token ({loss_off / np.log(V):.2f} log V)")
+assert loss_off / np.log(V) > 0.7, \
+    "claim: with the previous-token head switched off, the loss on the repeat returns near log V"
 
 # %% [markdown]
 # **Back to tour 9.** There, a linear transformer trained by next-token prediction on
 # sequences $s_{t+1} = B s_t$ learned to *estimate* $B$ from its context (one step of gradient
-# descent on $\sum_t \|s_{t+1} - W s_t\|^2$) and to predict with it. Here, a softmax transformer
-# trained the same way on random strings learned to *copy*: find the previous occurrence of
-# the current token and predict what followed it. Neither algorithm was programmed; both were
+# descent on $\sum_t \|s_{t+1} - W s_t\|^2$) and to predict with it; its query lag was
+# hard-wired. Here, a softmax transformer trained the same way on random strings learned to
+# *copy*: find the previous occurrence of the current token and predict what followed it, with
+# a previous-token head that it built itself. Neither algorithm was programmed; both were
 # found by next-token training alone, and both run **in context**, on data the network never
 # saw, with weights that do not change. Induction heads are found in large language models,
 # and their formation coincides with a jump in their in-context learning (Olsson et al.).
@@ -406,7 +455,36 @@ def patchify(x, p):
     ### END SOLUTION
     ### STUB return jnp.zeros((N, (S // p) ** 2, p * p))  # your code here
 
+# %% [markdown]
+# The reference is the definition, one patch at a time: patch $(i, j)$ holds rows
+# $ip, \dots, ip + p - 1$ and columns $jp, \dots, jp + p - 1$. We compare on an image whose
+# 144 pixels are all different, so that any pixel out of place shows, for every $p$ dividing
+# 12. A plausible slip, the reshape to $(N, (S/p)^2, p^2)$ without the transpose (it groups
+# pixels that are consecutive in reading order, $p^2$ at a time, not squares), is swapped in by
+# the control `BUG = "no_transpose"`; it yields arrays of the right shape, on which a ViT trains
+# as well, and only this comparison (and the patch-shift test below) tells.
 
+# %%
+if BUG == "no_transpose":                     # the slip of the control: no transpose
+
+    def patchify(x, p):  # noqa: F811
+        q = x.shape[1] // p
+        return x.reshape(x.shape[0], q * q, p * p)
+
+
+def patches_by_loop(x, p):
+    q = x.shape[1] // p
+    return np.stack([np.asarray(x[:, i * p:(i + 1) * p, j * p:(j + 1) * p]).reshape(len(x), -1)
+                     for i in range(q) for j in range(q)], axis=1)
+
+
+x_check = jnp.arange(2 * 12 * 12, dtype=jnp.float32).reshape(2, 12, 12, 1)   # all different
+mismatch = {p: int(np.sum(np.asarray(patchify(x_check, p)) != patches_by_loop(x_check, p)))
+            for p in (2, 3, 4, 6)}
+print(f"pixels out of place, per patch size p: {mismatch}")
+assert sum(mismatch.values()) == 0, "claim: patchify cuts the patches an explicit loop over patches cuts"
+
+# %%
 digits = load_digits()
 X = np.pad(digits.images / 16, ((0, 0), (2, 2), (2, 2)))[..., None].astype(np.float32)
 X_rest, X_te, y_rest, y_te = train_test_split(X, digits.target, test_size=0.3,
@@ -419,72 +497,73 @@ print(f"train {len(X_tr)}, validation {len(X_va)}, test {len(X_te)} digits of 12
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 2.2]})
 axes[0].imshow(X_te[0, ..., 0], cmap="gray_r")
 axes[0].set(title=f"a test digit ({int(y_te[0])})", xlabel="column", ylabel="row")
-for c in (3.5, 7.5):                                   # the borders of the 4 x 4 patches
+for c in np.arange(PATCH, 12, PATCH) - 0.5:            # the borders of the patches
     axes[0].axvline(c, color="C1", lw=1)
     axes[0].axhline(c, color="C1", lw=1)
-axes[1].imshow(patchify(X_te[:1], 4)[0], cmap="gray_r", aspect="auto")
-axes[1].set(title="its 9 patches of 4 x 4 pixels, as tokens", xlabel="pixel of the patch",
-            ylabel="token (patch)")
+axes[1].imshow(patchify(X_te[:1], PATCH)[0], cmap="gray_r", aspect="auto")
+axes[1].set(title=f"its {(12 // PATCH) ** 2} patches of {PATCH} x {PATCH} pixels, as tokens",
+            xlabel="pixel of the patch", ylabel="token (patch)")
 for ax in axes:
     ax.grid(False)
 plt.show()
 
 # %% [markdown]
-# ### A small vision transformer, and tour 7's CNN
+# ### A small vision transformer, tour 7's CNN, and two baselines
 #
-# Each patch is mapped linearly to $\mathbb R^{d}$ ($d = 32$); a learned **class token** is put
-# in front, and a learned **positional embedding** is added to every token (without it,
-# attention would see a bag of patches, tour 9). Two blocks as in tour 11 (pre-norm, 4 heads,
-# an MLP of width $2d$, no causal mask: every patch sees every patch) follow, and the class
-# output is pooled: the final vectors $h_0, \dots, h_n$ (class token first) are averaged with
-# fixed weights $w$, $z = \sum_t w_t h_t$, and $z$, normalised, gives the 10 logits. Two
-# poolings are in use: the **class token**, $w = (1, 0, \dots, 0)$, and the **mean** of the
-# patch tokens, $w = (0, \frac1n, \dots, \frac1n)$; the validation digits choose. The CNN is tour 7's: $3\times3$
-# convolution to 16 channels, ReLU, $2\times 2$ max-pooling, $3\times 3$ convolution to 64
-# channels, ReLU, global max-pooling over positions, a dense layer. Both minimise the
-# cross-entropy with Adam on minibatches of 64 digits.
+# Each patch is mapped linearly to $\mathbb R^{d}$ ($d = 32$), and a learned **positional
+# embedding** $P_t$ is added to token $t$. Two blocks as in tour 11 (pre-norm, 4 heads, an MLP
+# of width $2d$; the attention is `aitours.lm.attention`, tour 11's, with no causal mask: every
+# patch sees every patch) follow, and the outputs of the patch tokens are averaged (**mean
+# pooling**; the original ViT reads an extra class token instead), normalised, and mapped to
+# the 10 logits. Without $P$, nothing tells the ViT where a patch was: each block is
+# equivariant to a permutation of the tokens (tour 9), and the mean is invariant, so the ViT
+# would see a bag of patches. We train it both ways, with $P$ (**ViT**) and without
+# (**ViT, no positions**), from the same initial weights and minibatches, in one program: the
+# loss is the sum of the two networks' losses, whose gradient is the pair of their gradients.
+# The CNN is tour 7's: $3\times3$ convolution to 16 channels, ReLU, $2\times 2$ max-pooling,
+# $3\times 3$ convolution to 64 channels, ReLU, global max-pooling over positions, a dense layer.
+# The simple baselines are tour 7's **perceptron** (one hidden layer of 64 ReLUs on the 144
+# pixels) and **logistic regression** on the pixels (scikit-learn, its penalty chosen on the
+# validation digits). The networks minimise the cross-entropy with Adam on minibatches.
 
 # %%
 def layer_norm(h):
     return (h - h.mean(-1, keepdims=True)) / jnp.sqrt(h.var(-1, keepdims=True) + 1e-5)
 
 
-N_PATCHES = (12 // PATCH) ** 2
-POOLING = {"class token": jnp.zeros(N_PATCHES + 1).at[0].set(1.0),
-           "mean": jnp.full(N_PATCHES + 1, 1 / N_PATCHES).at[0].set(0.0)}
-
-
-# %%
-def init_vit(key, pooling, p=PATCH, d=32, heads=4, n_blocks=2):
+def init_vit(key, p=PATCH, d=32, heads=4, n_blocks=2):
     keys = jax.random.split(key, 3 + 2 * n_blocks)
-    normal = rnd.normal
-    return {"patch": (normal(keys[0], (p * p, d)) / p, jnp.zeros(d)), "cls": jnp.zeros(d),
-            "pos": 0.02 * normal(keys[1], (N_PATCHES + 1, d)), "pool": POOLING[pooling],
+    normal = jax.random.normal
+    return {"patch": (normal(keys[0], (p * p, d)) / p, jnp.zeros(d)),
+            "pos": 0.02 * normal(keys[1], ((12 // p) ** 2, d)),
             "head": normal(keys[2], (d, 10)) / np.sqrt(d),
-            "blocks": [{"att": init_multi_head(keys[3 + 2 * i], d, heads),
+            "blocks": [{"att": lm.init_attention(keys[3 + 2 * i], d, heads),
                         "W1": normal(keys[4 + 2 * i], (d, 2 * d)) / np.sqrt(d),
                         "b1": jnp.zeros(2 * d), "W2": jnp.zeros((2 * d, d))}
                        for i in range(n_blocks)]}
 
 
-def vit(params, x):
-    tokens = patchify(x, PATCH) @ params["patch"][0] + params["patch"][1]          # (N, n, d)
-    cls = jnp.broadcast_to(params["cls"], (x.shape[0], 1, tokens.shape[-1]))
-    h = jnp.concatenate([cls, tokens], axis=1) + params["pos"]
+def vit(params, x, positions=POSITIONS):
+    h = patchify(x, PATCH) @ params["patch"][0] + params["patch"][1]          # (N, n, d)
+    if positions:
+        h = h + params["pos"]
     for blk in params["blocks"]:
-        q, k, v = (layer_norm(h)[:, None] @ blk["att"][w] for w in ("Wq", "Wk", "Wv"))
-        h = h + jnp.sum((attention_weights(q, k) @ v) @ blk["att"]["Wo"], axis=1)
+        h = h + lm.attention(blk["att"], layer_norm(h), causal=False)
         h = h + jax.nn.gelu(layer_norm(h) @ blk["W1"] + blk["b1"]) @ blk["W2"]
-    z = jnp.einsum("t,ntd->nd", jax.lax.stop_gradient(params["pool"]), h)   # fixed weights
-    return layer_norm(z) @ params["head"]
+    return layer_norm(h.mean(axis=1)) @ params["head"]          # mean pooling over the patches
+
+
+def vit_no_positions(params, x):
+    return vit(params, x, positions=False)
 
 
 # %%
 def init_cnn(key, c1=16, c2=64):
     k1, k2, k3 = jax.random.split(key, 3)
-    return {"conv1": (rnd.normal(k1, (3, 3, 1, c1)) * (2 / 9) ** 0.5, jnp.zeros(c1)),
-            "conv2": (rnd.normal(k2, (3, 3, c1, c2)) * (2 / (9 * c1)) ** 0.5, jnp.zeros(c2)),
-            "head": (rnd.normal(k3, (c2, 10)) / np.sqrt(c2), jnp.zeros(10))}
+    return {"conv1": (jax.random.normal(k1, (3, 3, 1, c1)) * (2 / 9) ** 0.5, jnp.zeros(c1)),
+            "conv2": (jax.random.normal(k2, (3, 3, c1, c2)) * (2 / (9 * c1)) ** 0.5,
+                      jnp.zeros(c2)),
+            "head": (jax.random.normal(k3, (c2, 10)) / np.sqrt(c2), jnp.zeros(10))}
 
 
 def cnn(params, x):
@@ -492,75 +571,91 @@ def cnn(params, x):
     g = jax.nn.relu(conv2d(h, *params["conv2"], impl="patches")).max(axis=(1, 2))   # (N, 64)
     return g @ params["head"][0] + params["head"][1]
 
+
+def perceptron(params, x):
+    return mlp(params, x.reshape(len(x), -1), jax.nn.relu)
+
 # %% [markdown]
 # Training. The one-pixel moves of the test below are `aitours.conv.shift` by one pixel up,
-# down, left or right (zeros fill the border); the control `AUGMENT = True` trains the ViT on
-# digits moved at random by one of them (or not moved), each digit its own move.
+# down, left or right (zeros fill the border); the control `AUGMENT = True` trains every model
+# on digits moved at random by one of them (or not moved), each digit its own move (logistic
+# regression sees each digit in its five positions).
 
 # %%
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1))
 SHIFTS = [partial(shift, dy=dy, dx=dx, circular=False) for dy, dx in ((0, 0),) + MOVES]
 
 
-def cross_entropy(model, augment, params, batch, key):
+def summed_loss(models, params, batch, key):
+    """The sum of the cross-entropies of independent models {name: model} on one minibatch."""
     x, y = batch
-    if augment:
+    if AUGMENT:
         moves = jax.random.randint(key, (len(x),), 0, len(SHIFTS))
         x = jax.vmap(lambda xi, i: jax.lax.switch(i, SHIFTS, xi))(x, moves)
-    logits = model(params, x)
-    return jnp.mean(jax.nn.logsumexp(logits, 1) - jnp.take_along_axis(logits, y[:, None], 1)[:, 0])
+    return sum(lm.cross_entropy(model(params[name], x), y) for name, model in models.items())
 
 
-def make_trainer(model, n_steps, lr, augment=False):
-    """params, key -> trained params; one loss and one optimiser, so fit compiles once."""
-    loss = partial(cross_entropy, model, augment)
-    opt = optax.adam(optax.warmup_cosine_decay_schedule(0.0, lr, 50, max(n_steps, 51)))
-
-    def train(params, key, desc=None):
-        if n_steps == 0:
-            return params
-        return fit(loss, params, opt, n_steps, (X_tr, y_tr), key=key, batch_size=64,
-                   desc=desc)[0]
-
-    return train
-
-
-def accuracy(model, params, x, y):
-    return float(jnp.mean(jnp.argmax(jax.jit(model)(params, x), axis=1) == y))
+def train(models, params, n_steps, lr, key):
+    if n_steps == 0:
+        return params
+    warmup = int(WARMUP * n_steps)
+    opt = optax.adam(optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(n_steps, warmup + 1)))
+    return fit(partial(summed_loss, models), params, opt, n_steps, (X_tr, y_tr), key=key,
+               batch_size=DIGIT_BATCH, desc=", ".join(models))[0]
 
 # %% [markdown]
-# One ViT per pooling, from the same initial weights and minibatches; the validation digits
-# pick one, and the test digits are scored once, for the ViT kept and the CNN.
+# The two ViTs train together, then the CNN and the perceptron together; logistic regression
+# keeps the penalty $C$ that scores best on the validation digits. The test digits are scored
+# once, for every model.
 
 # %%
 t0 = time.perf_counter()
-k_init_vit, k_fit_vit, k_init_cnn, k_fit_cnn = jax.random.split(k_vit, 4)
-train_vit = make_trainer(vit, VIT_STEPS, 3e-3, AUGMENT)
-train_cnn = make_trainer(cnn, CNN_STEPS, 1e-2)
-vits = {pool: train_vit(init_vit(k_init_vit, pool), k_fit_vit, desc=f"ViT, {pool}")
-        for pool in POOLING}
-valid_acc = {pool: accuracy(vit, prm, X_va, y_va) for pool, prm in vits.items()}
-pool_best = max(POOLING, key=valid_acc.get)
-nets = {"ViT": (vit, vits[pool_best]),
-        "CNN": (cnn, train_cnn(init_cnn(k_init_cnn), k_fit_cnn, desc="CNN"))}
-print(f"trained in {time.perf_counter() - t0:.1f} s; validation accuracy of the ViT: "
-      f"{', '.join(f'{pool} {a:.1%}' for pool, a in valid_acc.items())}; kept: {pool_best}")
-untrained_acc = accuracy(vit, init_vit(k_init_vit, pool_best), X_te, y_te)
-test_acc = {name: accuracy(m, prm, X_te, y_te) for name, (m, prm) in nets.items()}
-n_params = {name: count_params({k: v for k, v in prm.items() if k != "pool"})   # pool: fixed
-            for name, (_, prm) in nets.items()}
-for name in nets:
+k_init_vit, k_fit_vit, k_init_cnn, k_fit_cnn, k_mlp = jax.random.split(k_vit, 5)
+vits = {"ViT": vit, "ViT, no positions": vit_no_positions}
+vit_params0 = init_vit(k_init_vit)
+trained = train(vits, dict.fromkeys(vits, vit_params0), VIT_STEPS, VIT_LR, k_fit_vit)
+convs = {"CNN": cnn, "perceptron": perceptron}
+trained |= train(convs, {"CNN": init_cnn(k_init_cnn), "perceptron": init_mlp(
+    k_mlp, (144, 64, 10), scale="he")}, CNN_STEPS, CNN_LR, k_fit_cnn)
+nets = {name: (jax.jit(model), trained[name]) for name, model in (vits | convs).items()}
+
+# %%
+X_lr, y_lr = (np.concatenate([m(X_tr) for m in SHIFTS]), np.tile(y_tr, len(SHIFTS))) \
+    if AUGMENT else (np.asarray(X_tr), np.asarray(y_tr))
+logregs = [LogisticRegression(C=C, max_iter=1000).fit(X_lr.reshape(len(X_lr), -1), y_lr)
+           for C in LOGREG_C]
+logreg = max(logregs, key=lambda m: m.score(np.asarray(X_va).reshape(len(X_va), -1), y_va))
+print(f"trained in {time.perf_counter() - t0:.1f} s; logistic regression: C = {logreg.C}")
+
+
+# %%
+def predict(name, x):
+    if name == "logistic regression":
+        return logreg.predict(np.asarray(x).reshape(len(x), -1))
+    model, prm = nets[name]
+    return np.asarray(jnp.argmax(model(prm, x), axis=1))
+
+
+untrained_acc = float(np.mean(np.asarray(jnp.argmax(nets["ViT"][0](vit_params0, X_te), 1)) == y_te))
+names = ["logistic regression", "perceptron", "CNN", "ViT", "ViT, no positions"]
+test_acc = {name: float(np.mean(predict(name, X_te) == y_te)) for name in names}
+n_params = {name: count_params(nets[name][1]) for name in names[1:]} | {
+    "logistic regression": logreg.coef_.size + logreg.intercept_.size,
+    "ViT, no positions": count_params({**trained["ViT, no positions"], "pos": ()})}  # pos unused
+for name in names:
     print(f"{name}: {n_params[name]} parameters, test accuracy {test_acc[name]:.1%}")
 print(f"untrained ViT: {untrained_acc:.1%}")
-assert test_acc["ViT"] >= 0.93 and test_acc["ViT"] > untrained_acc + 0.5, \
+assert test_acc["ViT"] >= 0.90 and test_acc["ViT"] > untrained_acc + 0.5, \
     "claim: the vision transformer classifies the test digits"
 
 # %% [markdown]
-# Over six seeds the ViT scored 95.0 % to 96.7 % (we assert 93 %, and far above the untrained
-# network's chance level), the CNN 97.2 % to 98.9 %, with 57 % of the ViT's parameters. Each
-# seed also draws a different split, and one test digit is 0.19 %: the one to two points
-# between the two models are of the size of the variation from one split to another. The gap
-# on the next test is not.
+# Over seed 0 the ViT scored 94.4 % (we assert 90 %, and far above the untrained
+# network's chance level), the CNN 98.3 %, logistic regression 97.0 % and the perceptron
+# 97.6 %. Each seed also draws a different split, and one test digit is 0.19 %. On centred
+# digits, then, **the ViT does no better than a linear model** of the pixels: -2.6
+# points against logistic regression over seed 0, with about 12 times its parameters. The ViT without
+# positional embeddings scores about as well as the ViT (+0.2 points): on these centred digits,
+# a bag of nine patches says enough. The gap on the next test is another matter.
 #
 # ### One pixel to the side
 #
@@ -568,44 +663,82 @@ assert test_acc["ViT"] >= 0.93 and test_acc["ViT"] > untrained_acc + 0.5, \
 # are equivariant and its global pooling invariant: only the stride-2 pooling stands in the
 # way (tour 7). Nothing in the ViT is equivariant: its patches are cut at fixed places, so a
 # shift by one pixel changes every token, and its positional embeddings tie what it learnt to
-# where it was. Invariance must then be learnt from data; our training digits, centred,
-# never showed it.
+# where it was. Logistic regression and the perceptron see pixels at fixed places too.
+# Invariance must then be learnt from data; our training digits, centred, never showed it.
+#
+# ### One patch to the side
+#
+# A **circular** shift by $p = 4$ pixels (what leaves one side comes back on the other) moves
+# every patch to the place of another: it permutes the tokens, and changes nothing else. A ViT
+# without positional embeddings is invariant to any permutation of its tokens, so its
+# predictions must not change at all; the ViT with positions sees its patches in new places.
+# (The digit itself is cut in two by this shift: only a bag of patches does not mind.)
 
 # %%
-shifted_acc = {name: float(np.mean([accuracy(m, prm, shift(X_te, dy, dx, circular=False), y_te)
-                                    for dy, dx in MOVES])) for name, (m, prm) in nets.items()}
-drop = {name: test_acc[name] - shifted_acc[name] for name in nets}
-for name in nets:
-    print(f"{name}: {test_acc[name]:.1%} -> {shifted_acc[name]:.1%} on digits moved by one "
-          f"pixel (drop {drop[name]:.1%})")
+tests = {"centred": X_te,
+         "moved by 1 pixel": jnp.concatenate([shift(X_te, dy, dx, circular=False)
+                                              for dy, dx in MOVES]),
+         "moved by 1 patch": jnp.concatenate([shift(X_te, PATCH * dy, PATCH * dx, circular=True)
+                                              for dy, dx in MOVES])}
+acc = {test: {name: float(np.mean(predict(name, x) == np.tile(y_te, len(x) // len(y_te))))
+              for name in names} for test, x in tests.items()}
+drop = {test: {name: acc["centred"][name] - acc[test][name] for name in names}
+        for test in tests}
+model_bag, params_bag = nets["ViT, no positions"]
+logits_bag = np.asarray(model_bag(params_bag, tests["moved by 1 patch"]))
+patch_gap = float(np.abs(logits_bag - np.tile(np.asarray(model_bag(params_bag, X_te)),
+                                              (len(MOVES), 1))).max())
+for name in names:
+    print(f"{name:>20}: " + ", ".join(f"{test} {acc[test][name]:.1%}" for test in tests))
+print(f"ViT, no positions, moved by one patch: logits change by {patch_gap:.1e} at most")
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
-colors = ["C0", "C1"]
-for ax, values, title in zip(axes, (test_acc, shifted_acc, n_params),
-                             ("test accuracy", "accuracy, digits moved by 1 pixel",
-                              "parameters"), strict=True):
-    ax.bar(list(values), list(values.values()), color=colors)
-    ax.set(title=title, ylabel=title.split(",")[0], xlabel="model")
-    for i, v in enumerate(values.values()):
-        ax.text(i, v, f"{v:.1%}" if v <= 1 else f"{v}", ha="center", va="bottom")
-axes[0].set_ylim(0, 1.1)
-axes[1].set_ylim(0, 1.1)
-axes[2].set_ylim(0, 1.15 * max(n_params.values()))
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [2.2, 1]})
+width = 0.8 / len(tests)
+for i, test in enumerate(tests):
+    axes[0].bar(np.arange(len(names)) + (i - 1) * width, [acc[test][n] for n in names], width,
+                label=test)
+axes[0].set(xticks=range(len(names)), ylabel="test accuracy", ylim=(0, 1.1),
+            title="Test digits, centred and moved")
+axes[0].set_xticklabels(names, fontsize=8)
+axes[0].legend(fontsize=8, loc="lower left")
+axes[1].bar(range(len(names)), [n_params[n] for n in names], color="C4")
+axes[1].set(xticks=range(len(names)), ylabel="parameters", title="Size")
+axes[1].set_xticklabels(names, fontsize=7, rotation=30, ha="right")
 plt.show()
-assert drop["ViT"] > drop["CNN"] + 0.2, \
+one = drop["moved by 1 pixel"]
+assert one["ViT"] > one["CNN"] + 0.2, \
     "claim: under a one-pixel shift the ViT loses far more accuracy than the CNN"
+assert min(one["logistic regression"], one["perceptron"]) > one["CNN"] + 0.2, \
+    "claim: under a one-pixel shift logistic regression and the perceptron lose far more than the CNN"
+assert patch_gap < 1e-4, \
+    "claim: without positional embeddings a shift by whole patches leaves every prediction unchanged"
+assert drop["moved by 1 patch"]["ViT"] > 0.1, \
+    "claim: with positional embeddings a shift by whole patches costs the ViT accuracy"
 
 # %% [markdown]
-# What the numbers say (six seeds): a one-pixel shift costs the CNN 10 to 27 points and the
-# ViT 54 to 63; the ViT's loss exceeded the CNN's by 30 points at least, we assert 20. That is the price of
-# dropping the built-in symmetry: attention is more general than convolution (a convolution
-# is attention with fixed, position-based weights), and what the CNN gets from its
-# architecture the ViT must learn from data. Train it on digits moved at random by these
-# same one-pixel shifts (`AUGMENT = True`, the negative control of this claim) and it loses
-# about one point, less than the CNN (seed 0: 96.1 % → 95.2 %): it learnt the invariance
-# from examples of it, for the moves it was shown. Large ViTs learn such invariances from
-# large data sets and augmentation, which is why they overtake CNNs at scale, not on 1005
-# digits.
+# What the numbers say (seed 0): a one-pixel shift costs the CNN 15 points, the ViT
+# 58, logistic regression 55 and the perceptron 51; each of the three
+# lost at least 37 points more than the CNN, we assert 20. Under the shift the ViT fares
+# like the linear model: the collapse is that of every model that reads pixels at fixed places,
+# and the convolution is what avoids it. A convolution is not a weaker kind of attention: a
+# multi-head self-attention layer with $k^2$ heads and relative positional encodings can
+# express any $k \times k$ convolution, each head attending to one offset (Cordonnier, Loukas
+# and Jaggi, *On the relationship between self-attention and convolutional layers*, ICLR 2020).
+# What the CNN has from its architecture, then, the ViT could learn, but must learn from data.
+# Train every model on digits moved at random by these same one-pixel shifts (`AUGMENT = True`,
+# the negative control of these two claims) and the ViT loses about one point under the shift (seed 0):
+# it learnt the invariance from examples of it, for the moves it was shown. Large ViTs learn
+# such invariances from large data sets and augmentation, which is why they overtake CNNs at
+# scale, not on 1005 digits.
+#
+# The whole-patch shift separates the two ViTs: without positions, the logits moved by
+# 4e-6 at most (round-off: the same sums in another order), every prediction unchanged;
+# with positions, the ViT lost 28 points over seed 0 (we assert 10). The control
+# `POSITIONS = False` removes its positional embeddings, and the loss with them. (The CNN's
+# convolutions here pad circularly, so it is invariant to this even shift as well; a perceptron
+# loses everything.) The patch-layout slip (`BUG = "no_transpose"`) breaks the invariance: its
+# "patches" are runs of 16 pixels, which a shift by 4 columns does not permute.
 
 # %%
 print(f"tour ran in {time.perf_counter() - t_start:.1f} s (after imports)")
