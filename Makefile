@@ -9,12 +9,13 @@ NBVAL_TIMEOUT ?= 300
 TOURS ?=
 JOBS ?= 1
 
-.PHONY: help env tours bench controls exercises test test-min test-perf lint unit nbval e2e sync badges lock lab \
+.PHONY: help env tours bench controls exercises test test-min test-perf site lint unit nbval e2e sync badges lock lab \
 	clean distclean
 
 help:
 	@echo "make tours   execute every tour into build/ (notebooks, HTML, timings table)"
 	@echo "make test    lint, pairing check, unit tests, nbval on every tour"
+	@echo "make site    the executed tours as a searchable static site -> build/site (after make tours)"
 	@echo "make bench   tours' cold times, SGD vs a numpy loop, flop counts -> build/bench.json"
 	@echo "make controls  every tour under its negative controls -> build/controls.json"
 	@echo "make exercises regenerate exercises/*.ipynb (student versions) from tours/*.py"
@@ -37,6 +38,11 @@ env: $(STAMP)
 tours: $(STAMP)
 	$(BIN)/python tools/run_tours.py --jobs $(JOBS) $(TOURS)
 
+# The book: build/site from the notebooks make tours executed (Sphinx, never executes them again)
+site: $(STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,docs]"
+	$(BIN)/python -m tools.site
+
 # A benchmark, not a test: tours cold, the SGD peer experiment, flop counts -> build/bench.json
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
@@ -57,6 +63,7 @@ lint: $(STAMP)
 	$(BIN)/python tools/sync_tours.py --check
 	$(BIN)/python tools/exercises.py --check
 	$(BIN)/python -m tools.min_requirements --check
+	$(BIN)/python -m tools.binder --check
 
 # Unit tests of the helper package, plus the tours' metadata and .py/.ipynb pairing.
 unit: $(STAMP)
@@ -95,7 +102,7 @@ e2e: $(STAMP)
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make e2e needs Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
-	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,e2e]"
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,e2e,docs]"
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load tests/e2e
 
 sync: $(STAMP)

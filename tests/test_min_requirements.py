@@ -22,3 +22,12 @@ def test_a_requirement_without_lower_bound_is_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(min_requirements, "ROOT", tmp_path)
     with pytest.raises(ValueError, match="'numpy' has no plain `>=` lower bound"):
         min_requirements.lower_bounds()
+
+
+def test_binder_files_are_in_step_with_the_lock():
+    from tools import binder
+
+    assert binder.main(["--check"]) == 0, "run `python -m tools.binder`"
+    text = (binder.ROOT / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in text and "aitours.umap_cache" in text
+    assert (binder.ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"

@@ -1,0 +1,83 @@
+"""The site (`make site`) opened from disk in chromium with every request outside file://
+blocked: each page typesets its formulas, no request leaves the machine, and search finds
+"Barron" on tour 6. Screenshots of the landing page and of a tour page: build/site_*.png (the
+ones in docs/ were taken so)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.tourmeta import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="needs Debian's chromium (make e2e installs it)")
+TOURS = ["03_gd_sgd", "06_perceptrons"]  # a slider tour, and the tour search must find
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    subprocess.run([sys.executable, "-m", "tools.run_tours", *TOURS], check=True, cwd=ROOT)
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "tools.site", "--out", str(out)], check=True, cwd=ROOT)
+    return out
+
+
+def open_offline(browser, url: str):
+    page, off_machine = browser.new_page(viewport={"width": 1280, "height": 900}), []
+
+    def gate(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            off_machine.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", gate)
+    page.goto(url)
+    return page, off_machine
+
+
+def test_site_offline_typeset_and_searchable(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--disable-gpu",
+                                           "--disable-background-networking"])
+        typeset = {}
+        for name in TOURS:
+            page, off = open_offline(browser, (site / f"{name}.html").as_uri())
+            page.wait_for_selector(".MathJax", timeout=60_000)
+            page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue "
+                                   "&& MathJax.Hub.queue.pending === 0", timeout=60_000)
+            typeset[name] = page.locator(".MathJax").count()
+            text = page.locator("article").inner_text()
+            assert off == [], f"{name} asked for {off}"
+            assert not re.search(r"\$[^$\s][^$]*\$", text), f"{name}: raw $…$ left"
+            assert "Checked claims" in text and "Prerequisites" in text
+            assert page.locator("article img").count() >= 1, f"{name}: no figure shown"
+            if name == "06_perceptrons":
+                page.screenshot(path=str(ROOT / "build" / "site_tour.png"))
+            page.close()
+        print("formulas typeset per page:", typeset)
+        assert all(n >= 5 for n in typeset.values()), typeset
+
+        page, off = open_offline(browser, (site / "index.html").as_uri())
+        cards = page.locator(".tour-card").count()
+        page.screenshot(path=str(ROOT / "build" / "site_landing.png"))
+        assert off == [] and cards == len(TOURS)
+        page.close()
+
+        page, off = open_offline(browser, (site / "search.html").as_uri() + "?q=Barron")
+        page.wait_for_selector("#search-results ul li a", timeout=60_000)
+        first = page.locator("#search-results ul li a").first.get_attribute("href")
+        page.close()
+        browser.close()
+    assert off == [], f"the search page asked for {off}"
+    assert first.startswith("06_perceptrons.html"), first
