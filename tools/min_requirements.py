@@ -17,11 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "requirements-min.txt"
 
-# what the lowest jax needs of its own dependencies (a newer scipy / chex drops that jax)
+# what the lowest versions need beside them
 TRANSITIVE = {
     "jaxlib": ("jax", "jaxlib at the same version as the lowest jax"),
-    "scipy<1.14": (None, "scipy 1.14 removed APIs that jax 0.4.30 imports"),
-    "chex<0.1.87": (None, "chex 0.1.87 needs a newer jax than 0.4.30"),
 }
 
 
