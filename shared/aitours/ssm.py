@@ -26,6 +26,7 @@ All functions are pure and traceable (usable inside ``jax.jit``, ``vmap``, ``gra
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,22 @@ from aitours._checks import check_int
 
 __all__ = ["init_ssm", "decay", "combine", "linear_recurrence", "linear_recurrence_sequential",
            "ssm", "state_size"]
+
+
+@partial(jax.jit, static_argnums=(1, 2, 3, 4, 5, 6))
+def _init(key, d_model, state, complex, r_min, r_max, max_phase):
+    k_r, k_p, k_b, k_c, k_d = jax.random.split(key, 5)
+    u = jax.random.uniform(k_r, (state,))
+    radius_sq = r_min ** 2 + u * (r_max ** 2 - r_min ** 2)
+    params = {"nu_log": jnp.log(-0.5 * jnp.log(radius_sq))}        # |a| = exp(-exp(nu_log))
+    parts = 2 if complex else 1
+    if complex:
+        phase = max_phase * jax.random.uniform(k_p, (state,), minval=1e-3 / max_phase)
+        params["theta_log"] = jnp.log(phase)
+    params["B"] = jax.random.normal(k_b, (parts, state, d_model)) / math.sqrt(parts * d_model)
+    params["C"] = jax.random.normal(k_c, (parts, d_model, state)) / math.sqrt(parts * state)
+    params["D"] = jax.random.normal(k_d, (d_model,))
+    return params
 
 
 def init_ssm(key: jax.Array, d_model: int, state: int, *, complex: bool = True,
@@ -54,18 +71,7 @@ def init_ssm(key: jax.Array, d_model: int, state: int, *, complex: bool = True,
         raise ValueError(f"need 0 <= r_min < r_max < 1, got r_min={r_min}, r_max={r_max}")
     if not max_phase > 0:
         raise ValueError(f"`max_phase` must be > 0, got {max_phase}")
-    k_r, k_p, k_b, k_c, k_d = jax.random.split(key, 5)
-    u = jax.random.uniform(k_r, (state,))
-    radius_sq = r_min ** 2 + u * (r_max ** 2 - r_min ** 2)
-    params = {"nu_log": jnp.log(-0.5 * jnp.log(radius_sq))}        # |a| = exp(-exp(nu_log))
-    parts = 2 if complex else 1
-    if complex:
-        phase = max_phase * jax.random.uniform(k_p, (state,), minval=1e-3 / max_phase)
-        params["theta_log"] = jnp.log(phase)
-    params["B"] = jax.random.normal(k_b, (parts, state, d_model)) / math.sqrt(parts * d_model)
-    params["C"] = jax.random.normal(k_c, (parts, d_model, state)) / math.sqrt(parts * state)
-    params["D"] = jax.random.normal(k_d, (d_model,))
-    return params
+    return _init(key, d_model, state, bool(complex), float(r_min), float(r_max), float(max_phase))
 
 
 def state_size(params: dict) -> int:
@@ -136,9 +142,15 @@ def ssm(params: dict, x: ArrayLike, *, sequential: bool = False) -> jax.Array:
     (same values up to rounding).
     """
     x = jnp.asarray(x)
+    d = params["B"].shape[-1]
+    if x.ndim < 2 or x.shape[-1] != d:
+        raise ValueError(f"`x` must have shape (..., T, {d}), got {tuple(x.shape)}")
+    return _ssm(params, x, bool(sequential))
+
+
+@partial(jax.jit, static_argnums=2)
+def _ssm(params, x, sequential):
     B, C = _complex(params["B"]), _complex(params["C"])
-    if x.ndim < 2 or x.shape[-1] != B.shape[-1]:
-        raise ValueError(f"`x` must have shape (..., T, {B.shape[-1]}), got {tuple(x.shape)}")
     a = decay(params)
     gamma = jnp.sqrt(1.0 - jnp.abs(a) ** 2)
     u = gamma * (x @ B.T)                                    # (..., T, s)
