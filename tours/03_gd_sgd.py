@@ -35,7 +35,6 @@ from aitours.data import linear_regression, quadratic
 from aitours.losses import least_squares, risk_curve
 from aitours.optim import gradient_descent, sgd
 from aitours.plotting import contour2d, style
-from aitours.random import draw_indices
 from aitours.rates import linear_rate, loglog_slope
 
 style()
@@ -52,6 +51,7 @@ TAU_LARGE = 2.1      # ... and beyond 2/L (diverges)
 LS_FACTOR = 1.0      # the line search takes this multiple of the exact step (1: exact)
 N_SAMPLES, D_SGD, NOISE = 1000, 10, 0.5   # SGD's least-squares problem (n, d, label noise)
 N_PLAIN = 2000       # steps of the plain SGD loop
+BUG = None           # a slip in the plain SGD loop: "cyclic_order" or "step_off_by_one" (controls)
 N_SGD = 30_000       # steps of each compiled SGD run
 N_RUNS = 32          # independent SGD runs, averaged
 TAU_MU = 2.0         # τμ of the decreasing steps τ/(ℓ0 + ℓ): 1/ℓ needs 2τμ > 1
@@ -59,6 +59,7 @@ TAU_MU_SLOW = 0.25   # a τ too small: 2τμ < 1
 CONST_TAUS = (0.02, 0.005, 0.00125)   # constant SGD steps
 COMPARE_N = 1000     # samples of the GD-vs-SGD problems
 COMPARE_EPOCHS = 80  # gradient budget of the comparison, in epochs (n sample gradients)
+COMPARE_RUNS = 16    # independent SGD runs of the comparison, averaged
 COND_SCALE = 0.3     # smallest column scale of the ill-conditioned design (1: isotropic)
 GD_TAU = 1.0         # GD's step in the comparison, in units of 1/L
 
@@ -78,6 +79,11 @@ CONTROLS = {
                             "kills": ["Kantorovich", "consecutive gradients are orthogonal"]},
     "sgd_step_too_small": {"set": {"TAU_MU": 0.25},
                            "kills": ["decays like 1/ℓ", "plain SGD loop"]},
+    "sgd_step_slightly_too_small": {"set": {"TAU_MU": 0.35}, "kills": ["decays like 1/ℓ"]},
+    "sgd_loop_cyclic_order": {"set": {"BUG": "cyclic_order"},
+                              "kills": ["helper follows the plain loop"]},
+    "sgd_loop_step_off_by_one": {"set": {"BUG": "step_off_by_one"},
+                                 "kills": ["helper follows the plain loop"]},
     "slow_regime_step_large": {"set": {"TAU_MU_SLOW": 2.0}, "kills": ["only like ℓ^(−2τμ)"]},
     "no_label_noise": {"set": {"NOISE": 0.0},
                        "kills": ["floor shrinks with the step", "floor is roughly ∝ τ"]},
@@ -151,7 +157,10 @@ assert abs(rho_opt / rho_star - 1) < 0.02, "claim: GD at τ* converges at the ra
 best = tau_grid[np.argmin(rho_grid)]
 print(f"best of {len(tau_grid)} fixed steps in (0, 2/L): tau = {best:.3f}, rate {rho_grid.min():.4f}; "
       f"tau used {tau_opt:.3f}, rate {rho_opt:.4f}")
-assert rho_opt <= rho_grid.min() * (1 + 1e-3), "claim: no fixed step beats τ* = 2/(μ+L)"
+# a rate measured over 120 steps resolves about 1 %, and the grid step next to τ* (τL = 1.8,
+# theory 0.820 against ρ* = 0.818) can measure up to 0.6 % faster when the start barely excites
+# the bottom eigenvector: the claim allows 1 %
+assert rho_opt <= rho_grid.min() * (1 + 1e-2), "claim: no fixed step beats τ* = 2/(μ+L)"
 
 rho_small = linear_rate(err_small, start=N_GD // 2)   # once the μ-direction dominates
 bound_small = 1 - TAU_SMALL * MU / L
@@ -347,8 +356,13 @@ def decreasing_step(tau_mu):
 
 # %%
 X_np, y_np = np.asarray(X, np.float64), np.asarray(y, np.float64)
-idx = np.asarray(draw_indices(k_loop, N_PLAIN, N_SAMPLES))   # i_0, i_1, ...
+# i_0, i_1, ...: 32 random bits each, modulo n (as the helper `sgd` draws them)
+idx = np.asarray(jax.random.bits(k_loop, (N_PLAIN,), jnp.uint32) % N_SAMPLES)
 step = decreasing_step(TAU_MU)
+if BUG == "cyclic_order":       # a slip: the samples in their order, not drawn at random
+    idx = np.arange(N_PLAIN) % N_SAMPLES
+if BUG == "step_off_by_one":    # a slip: ℓ counted from 1, the first step τ_1 instead of τ_0
+    step = lambda ell, s=step: s(ell + 1)  # noqa: E731
 theta = np.zeros(D_SGD)
 for ell, i in enumerate(idx):
     ### BEGIN SOLUTION
@@ -363,8 +377,10 @@ assert rel < 0.05, "claim: the plain SGD loop gets within 5% of θ* in two epoch
 
 # %% [markdown]
 # The helper `sgd` runs this same loop as one compiled `lax.scan`: with the same key it draws
-# the same indices (`draw_indices` is how it draws them), so it must land on the same iterate,
-# up to float32 round-off.
+# the same indices (32 bits modulo $n$, by `aitours.optim.draw_indices`), so it must land on the
+# same iterate, up to float32 round-off. That is the claim that grades the loop above: two slips
+# a control swaps in (`BUG`), sweeping the samples in order instead of drawing them, and
+# counting $\ell$ from 1, still converge (the previous claim holds) but leave the helper's path.
 
 # %%
 def grad_i(theta, sample):
@@ -375,10 +391,11 @@ def grad_i(theta, sample):
 
 with jax.default_matmul_precision("float32"):  # no TF32 on a GPU: compare in full float32
     # the same key as the plain loop on purpose: the same draws
-    helper = sgd(grad_i, jnp.zeros(D_SGD), (X, y), N_PLAIN, step, key=k_loop, every=N_PLAIN)
+    helper = sgd(grad_i, jnp.zeros(D_SGD), (X, y), N_PLAIN, decreasing_step(TAU_MU), key=k_loop,
+                 every=N_PLAIN)
 gap_helper = np.linalg.norm(np.asarray(helper[-1]) - theta) / np.linalg.norm(theta_ls)
 print(f"|helper - plain loop| / |theta*| = {gap_helper:.1e} (float32 against float64)")
-assert gap_helper < 1e-4, "sanity: the compiled helper runs the plain loop"
+assert gap_helper < 5e-6, "claim: the compiled helper follows the plain loop"
 
 # %% [markdown]
 # Now many independent runs (32, so that their mean error is a smooth curve) of 30 000 steps
@@ -402,7 +419,7 @@ runs = sgd(grad_i, jnp.zeros(D_SGD), (X, y), N_SGD, decreasing_step(TAU_MU), key
 mse, _ = mean_sq_error(runs)
 slope = loglog_slope(ell[tail], mse[tail])
 print(f"2 tau mu = {2 * TAU_MU:g}: log-log slope of E|theta_l - theta*|^2 over the tail: {slope:.2f}")
-assert -1.3 <= slope <= -0.7, "claim: with 2τμ > 1 SGD's error decays like 1/ℓ"
+assert -1.2 <= slope <= -0.85, "claim: with 2τμ > 1 SGD's error decays like 1/ℓ"
 
 # %% [markdown]
 # ## A step too small: slower than $1/\ell$
@@ -457,11 +474,18 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# What the numbers show, over seeds 0–5: with $2\tau\mu = 4$ the tail slope is −0.91 to −1.08
-# (asserted in [−1.3, −0.7]); with $2\tau\mu = 1/2$ the slope along the bottom eigenvector is
-# −0.495 to −0.503 (asserted within 0.1 of −2τμ), and −0.54 to −0.60 for the whole error; the
-# floors divided by $\tau$ stay within 1.13–1.44 (asserted: a max/min ratio below 2). The plain
-# loop ends within 1–2 % of $\theta^\star$ after two epochs (asserted: 5 %).
+# What the numbers show, over seeds 0–9 and 10 random ones: with $2\tau\mu = 4$ the tail slope
+# is −0.88 to −1.08 (asserted in [−1.2, −0.85]). The window is that narrow because the slow regime
+# is close: with $2\tau\mu = 0.7$ (control `sgd_step_slightly_too_small`) the whole error's slope
+# is −0.75 to −0.82 over the same seeds, and the window rejects it; with $2\tau\mu = 0.8$ or $0.9$
+# it measured −0.92 to −1.05 (seeds 0 and 1), which no window on this horizon tells from $1/\ell$:
+# the claim separates $2\tau\mu \le 0.7$ from $2\tau\mu > 1$, not finer. With $2\tau\mu = 1/2$ the
+# slope along the bottom eigenvector is −0.49 to −0.505 (asserted within 0.1 of −2τμ), and −0.54
+# to −0.60 for the whole error; the floors divided by $\tau$ stay within 1.13–1.50 (asserted: a
+# max/min ratio below 2). The plain loop ends within 0.8–2.3 % of $\theta^\star$ after two epochs
+# (asserted: 5 %), and the helper follows it to $2\cdot10^{-7}$–$1.2\cdot10^{-6}$ (asserted:
+# $5\cdot10^{-6}$, float32 against float64: the off-by-one slip in $\ell$ moves the end point by
+# only $0.9$–$1.2\cdot10^{-5}$, since SGD's decreasing steps forget the early ones).
 
 # %% [markdown]
 # ## GD versus SGD at the same gradient budget
@@ -472,13 +496,13 @@ plt.show()
 # rate: with $\tau = 1/L$, $E(\theta_k) - E^\star \le (1-\mu/L)^{2k}(E(\theta_0) - E^\star)$ (the
 # error is multiplied by at most $1 - \mu/L$ per step, and the excess risk is quadratic in it).
 # *When* it is overtaken depends on the condition number $\kappa = L/\mu$: we take the same
-# samples twice, once as they are ($\kappa \approx 1.5$), once with their coordinates scaled
-# from 1 down to `COND_SCALE` (same labels, $\kappa \approx 10$), and report the crossover
+# samples twice, once as they are ($\kappa$ = 1.3–1.5 over the seeds), once with their coordinates
+# scaled from 1 down to `COND_SCALE` (same labels, $\kappa$ = 10–12), and report the crossover
 # epoch, from which on GD stays ahead.
 
 # %%
 def gd_vs_sgd(X, y, key):
-    """Excess risk per epoch of GD (τ = GD_TAU/L) and of SGD (mean of 16 runs), and μ, L."""
+    """Excess risk per epoch of GD (τ = GD_TAU/L) and of SGD (mean of COMPARE_RUNS runs), μ, L."""
     n, d = X.shape
     H_ = X.T @ X / n
     mu, L_ = (float(v) for v in jnp.linalg.eigvalsh(H_)[jnp.array([0, -1])])
@@ -488,7 +512,7 @@ def gd_vs_sgd(X, y, key):
     tau = TAU_MU / mu
     l0 = tau * float(jnp.trace(H_))
     runs = sgd(grad_i, jnp.zeros(d), (X, y), COMPARE_EPOCHS * n, lambda c: tau / (l0 + 1 + c),
-               key=key, every=n, n_runs=16)
+               key=key, every=n, n_runs=COMPARE_RUNS)
     # E(θ) − E(θ*) = ½ (1/n)‖X(θ − θ*)‖² exactly: evaluated in that form, it stays accurate in
     # float32, where the difference of two nearly equal risks would not
     def excess(thetas):
@@ -503,6 +527,7 @@ def crossover(gd, sgd_):
     return int(behind[-1]) + 2 if behind.size else 1
 
 
+# %%
 k_cmp_data, k_iso, k_ill = jax.random.split(k_cmp, 3)
 X_cmp, y_cmp, _ = linear_regression(k_cmp_data, COMPARE_N, D_SGD, noise=NOISE)
 scales = jnp.logspace(0, np.log10(COND_SCALE), D_SGD)   # column j scaled by scales[j]
@@ -515,7 +540,7 @@ for name, g, s, m, l_, c in (("isotropic", gd_iso, sgd_iso, mu_iso, L_iso, cross
           f"(x{g[1] / s[1]:.0f}); after {COMPARE_EPOCHS}: GD {g[-1]:.2e}, SGD {s[-1]:.2e}; "
           f"GD ahead from epoch {c}")
 ahead = min(gd_iso[1] / sgd_iso[1], gd_ill[1] / sgd_ill[1])
-assert ahead > 5, "claim: SGD is far ahead of GD after one epoch (n steps against one)"
+assert ahead > 3, "claim: SGD is far ahead of GD after one epoch (n steps against one)"
 assert max(cross_iso, cross_ill) <= COMPARE_EPOCHS, \
     "claim: GD's linear rate overtakes SGD within the budget"
 assert cross_ill >= 3 * cross_iso, "claim: the worse the conditioning, the later GD overtakes SGD"
@@ -544,9 +569,10 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# Over seeds 0–5: after one epoch SGD's excess risk is 12–140× (κ ≈ 1.4) and 130–950× (κ ≈ 11)
-# below GD's (asserted: > 5×); GD overtakes at epoch 3 for κ ≈ 1.4 and at epochs 26–54 for
-# κ ≈ 11 (asserted: within the 80-epoch budget, and at least 3× later). SGD's first epoch is
+# Over seeds 0–9 and 10 random ones: after one epoch SGD's excess risk is 5–210× (κ = 1.3–1.5)
+# and 31–920× (κ = 10–12) below GD's (asserted: > 3×; one seed gives 4.9×, the next lowest
+# 12×); GD overtakes at epochs 2–4 for the small κ and at epochs 20–54 for the larger one
+# (asserted: within the 80-epoch budget, and at least 3× later). SGD's first epoch is
 # worth far more than one GD step when the samples are many and redundant (with only $n = 20$
 # samples its advantage vanishes: the negative control `few_samples`). Its $1/\ell$ rate then loses to GD's linear rate, later for a worse
 # conditioned problem, since GD's rate $(1 - 1/\kappa)^2$ per epoch degrades with $\kappa$ while
