@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 11. Next-token prediction: a character-level language model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/11_next_token.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/11_next_token.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/11_next_token.ipynb)
 #
 # The talk asks whether a transformer trained *only* to predict the next token can do anything
 # clever, and lists three self-supervised tasks that need no labels: **next-token prediction**,
@@ -21,7 +21,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 import re
@@ -541,9 +541,10 @@ for m in log_p:
 
 # %% [markdown]
 # What the numbers say, at this budget (`TASK_STEPS` steps of small models): **next-token
-# prediction learns the most**, and the masking model learns the least of the three; the
-# bigram beats it, and the two-sided trigram, which sees both true neighbours, beats every
-# model in the table. Two reasons, which the table separates:
+# prediction learns the most** (seed 0: 45.6 % of the chosen characters right, 40.9 % when
+# scored on them only), and the masking model learns the least of the three (31.9 %); the
+# bigram beats it (40.7 %), and the two-sided trigram, which sees both true neighbours, beats
+# every model in the table (57.6 %). Two reasons, which the table separates:
 # * *Signal per step.* The next-token loss scores every character of every window; masking
 #   scores only the fraction $q$ that was hidden. The same causal model scored on the chosen
 #   characters only ("next token, q scored") falls behind the fully scored one (asserted
