@@ -1,15 +1,17 @@
 # %% [markdown]
 # # 7. Convolutional networks
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/07_cnn.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/07_cnn.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/07_cnn.ipynb)
 #
 # A convolutional layer applies the *same* small filter at every position of an image: far fewer
 # parameters than a dense layer, and a built-in symmetry, **translation equivariance**
 # (shift the input, the output shifts). This tour checks that symmetry to round-off, sees
 # sub-sampling break it and widen the receptive field, and trains a small CNN on scikit-learn's
-# digits, against a perceptron of the same size, on five train/test splits. The CNN is more
-# accurate, is *exactly* unchanged when the digits are shifted by two pixels, and loses far
-# less than the perceptron when they are shifted by one (though it does lose some). It ends
+# digits, against a perceptron of the same size and against three nearest neighbours, on five
+# train/test splits, each network tuned on validation digits. On unshifted digits the CNN is not
+# reliably more accurate than either; what it buys is robustness: it is
+# *exactly* unchanged when the digits are shifted by two pixels, and loses less than either
+# when they are shifted by one (though it does lose some). It ends
 # with the filters and activation maps the CNN learned, and its first-layer filters run on a
 # photograph.
 
@@ -21,7 +23,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 from functools import partial
@@ -49,40 +51,43 @@ jax.config.update("jax_default_matmul_precision", "highest")
 # every PRNG key and data split of the tour derives from SEED
 SEED = 0
 CIRCULAR = True      # circular padding (False: zeros outside the image)
-STRIDE = 2           # sub-sampling of the equivariance and receptive-field checks
+CONV_BUG = None      # a slip in the written-out convolution: "flipped", "transposed", "one_sided"
+STRIDE = 2           # sub-sampling of the equivariance checks
+L_MAX, SIDE = 4, 64  # receptive fields: layers stacked, side of the input image
 N_FOLDS = 5          # train/test splits: each digit is a test digit in one of them
-N_STEPS = 600        # Adam steps of each network
+CNN_STEPS = 600      # Adam steps of each CNN
+MLP_STEPS = 2000     # Adam steps of each perceptron (cheaper per step, slower to converge)
 BATCH = 32           # digits per step
-LR = 1e-2            # peak learning rate (cosine decay to 0)
-N_CHECKPOINTS = 3    # evenly spaced training checkpoints the validation digits choose from
+CNN_LRS = (1e-2, 3e-2)       # peak learning rates tried (cosine decay to 0); validation picks one
+MLP_LRS = (1e-2, 3e-2)
+N_CHECKPOINTS = 6    # evenly spaced training checkpoints the validation digits choose from
 C1 = 16              # channels of the first convolution
 C2 = 64              # channels of the second convolution
 MLP_WIDTH = 64       # hidden units of the perceptron
 GLOBAL_MAX = True    # global max-pooling before the classifier (False: flatten the maps)
+KNN_K = 3            # neighbours of the nearest-neighbour baseline
 
 # %% tags=["controls"]
 # Negative controls, run by `make controls`: each removes what some claims are about,
 # and those claims must then fail.
 CONTROLS = {
+    "convolution_not_correlation": {"set": {"CONV_BUG": "flipped"}, "kills": ["sum of shifted copies"]},
+    "taps_stacked_c_then_a": {"set": {"CONV_BUG": "transposed"}, "kills": ["sum of shifted copies"]},
+    "one_sided_padding": {"set": {"CONV_BUG": "one_sided"}, "kills": ["sum of shifted copies"]},
     "zero_padding": {"set": {"CIRCULAR": False},
-                     "kills": ["sum of shifted copies", "convolutions commute",
-                               "commutes with even translations", "exactly invariant"]},
-    "no_subsampling": {"set": {"STRIDE": 1},
-                       "kills": ["not with one-pixel", "receptive field grow"]},
-    "untrained": {"set": {"N_STEPS": 0}, "kills": ["97 %"]},
-    "narrow_cnn": {"set": {"C2": 4}, "kills": ["beats a perceptron"]},
-    "flatten_head": {"set": {"GLOBAL_MAX": False},
-                     "kills": ["one-pixel shift costs", "exactly invariant"]},
+                     "kills": ["convolutions commute", "commutes with even translations"]},
+    "stride_3": {"set": {"STRIDE": 3}, "kills": ["commutes with even translations"]},
+    "no_subsampling": {"set": {"STRIDE": 1}, "kills": ["not with one-pixel"]},
+    "untrained": {"set": {"CNN_STEPS": 0, "MLP_STEPS": 0}, "kills": ["97 %"]},
+    "short_cnn_training": {"set": {"CNN_STEPS": 60}, "kills": ["97 %"]},
+    "narrow_cnn": {"set": {"C2": 4}, "kills": ["97 %"]},
+    "flatten_head": {"set": {"GLOBAL_MAX": False}, "kills": ["one-pixel shift costs"]},
+    "weak_neighbours": {"set": {"KNN_K": 200}, "kills": ["does not beat nearest neighbours"]},
 }
 
 # %%
 key = jax.random.PRNGKey(SEED)
 k_eq, k_cnn, k_mlp = jax.random.split(key, 3)
-
-
-def normal(k, shape, std=1.0):
-    """N(0, std²) entries, an array of `shape`."""
-    return std * jax.random.normal(k, shape)
 
 
 # %% [markdown]
@@ -98,33 +103,7 @@ def normal(k, shape, std=1.0):
 # learnt filters do not care. The same $k^2 C C'$ weights serve at every pixel: a dense layer
 # between the same $H W C$ and $H W C'$ values would need $(HW)^2 C C'$. Outside the image we
 # either wrap around (*circular* padding: the image lives on a torus) or put zeros.
-# `aitours.conv.conv2d` does this with one call to `jax.lax.conv_general_dilated`.
 #
-# Two hand-made $3\times 3$ filters on a digit: finite differences along $x$ and along $y$
-# respond to vertical and horizontal strokes.
-
-# %%
-digits = load_digits()
-images = digits.images.astype(np.float32) / 16.0        # (1797, 8, 8), values in [0, 1]
-labels = digits.target
-sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32)
-edges = np.stack([sobel_x, sobel_x.T], axis=-1)[:, :, None, :]  # (3, 3, C_in=1, C_out=2)
-digit = jnp.asarray(images[0])[None, :, :, None]               # one image, NHWC
-maps = conv2d(digit, edges, padding="same")
-
-fig, axes = plt.subplots(1, 5, figsize=(12, 2.8))
-panels = [(digit[0, :, :, 0], f"digit ({labels[0]})", "gray_r"),
-          (edges[:, :, 0, 0], "filter $\\partial_x$", "RdBu_r"),
-          (maps[0, :, :, 0], "response to $\\partial_x$", "RdBu_r"),
-          (edges[:, :, 0, 1], "filter $\\partial_y$", "RdBu_r"),
-          (maps[0, :, :, 1], "response to $\\partial_y$", "RdBu_r")]
-for ax, (img, title, cmap) in zip(axes, panels, strict=True):
-    lim = float(np.abs(img).max())
-    ax.imshow(img, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else 0, vmax=lim)
-    ax.set(title=title, xticks=[], yticks=[])
-plt.show()
-
-# %% [markdown]
 # The sum over the filter taps $(a, c)$ says how to compute it with one matrix product: stack
 # the $k^2$ translated copies of the image, $x[\cdot + a - r, \cdot + c - r, :]$, along the
 # channels, an array $(N, H, W, k^2 C)$, and multiply it by the filters reshaped to a
@@ -151,6 +130,70 @@ def conv(x, w, b):
 
 
 # %% [markdown]
+# `aitours.conv.conv2d` computes the same thing with one call to
+# `jax.lax.conv_general_dilated` (XLA's convolution); from here on the tour uses both. They must
+# agree, on a random image and random filters, to float32 round-off. Three slips a control swaps
+# in (`CONV_BUG`) must each fail this check: a true convolution (the filter flipped), the copies
+# stacked for $c$ then $a$ (the filter transposed), and the $2r$ pixels of padding put on one
+# side (the output shifted by $r$).
+
+# %%
+def slipped_conv(x, w, b):
+    """The written-out convolution with the slip CONV_BUG (a control), for the check below."""
+    k, H, W = w.shape[0], *x.shape[1:3]
+    r = (k - 1) // 2
+    pads = (2 * r, 0) if CONV_BUG == "one_sided" else (r, r)
+    x_pad = jnp.pad(x, ((0, 0), pads, pads, (0, 0)), mode="wrap" if CIRCULAR else "constant")
+    taps = [(c, a) if CONV_BUG == "transposed" else (a, c) for a in range(k) for c in range(k)]
+    if CONV_BUG == "flipped":
+        taps = [(k - 1 - a, k - 1 - c) for a, c in taps]
+    copies = [x_pad[:, a:a + H, c:c + W, :] for a, c in taps]
+    return jnp.concatenate(copies, axis=-1) @ w.reshape(-1, w.shape[-1]) + b
+
+
+if CONV_BUG is not None:
+    conv = slipped_conv          # the slip replaces the written-out convolution everywhere below
+
+
+def rel_gap(a, b):
+    return float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
+
+
+z = jax.random.normal(k_eq, (32 * 32 + 9 * 8 + 9 * 64,))   # one draw, cut into image and filters
+x_rand = z[:1024].reshape(1, 32, 32, 1)
+w1, w2 = z[1024:1096].reshape(3, 3, 1, 8) / 3, z[1096:].reshape(3, 3, 8, 8) / 8
+gap_lib = rel_gap(jax.jit(conv)(x_rand, w1, 0.0),
+                  conv2d(x_rand, w1, padding="circular" if CIRCULAR else "same"))
+print(f"conv vs aitours.conv.conv2d: relative gap {gap_lib:.1e}")
+assert gap_lib < 1e-6, "claim: the sum of shifted copies is the convolution of conv2d"
+
+# %% [markdown]
+# Two hand-made $3\times 3$ filters on a digit: finite differences along $x$ and along $y$
+# respond to vertical and horizontal strokes.
+
+# %%
+digits = load_digits()
+images = digits.images.astype(np.float32) / 16.0        # (1797, 8, 8), values in [0, 1]
+labels = digits.target
+sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32)
+edges = np.stack([sobel_x, sobel_x.T], axis=-1)[:, :, None, :]  # (3, 3, C_in=1, C_out=2)
+digit = jnp.asarray(images[0])[None, :, :, None]               # one image, NHWC
+maps = conv(digit, edges, 0.0)
+
+fig, axes = plt.subplots(1, 5, figsize=(12, 2.8))
+panels = [(digit[0, :, :, 0], f"digit ({labels[0]})", "gray_r"),
+          (edges[:, :, 0, 0], "filter $\\partial_x$", "RdBu_r"),
+          (maps[0, :, :, 0], "response to $\\partial_x$", "RdBu_r"),
+          (edges[:, :, 0, 1], "filter $\\partial_y$", "RdBu_r"),
+          (maps[0, :, :, 1], "response to $\\partial_y$", "RdBu_r")]
+for ax, (img, title, cmap) in zip(axes, panels, strict=True):
+    lim = max(float(np.abs(img).max()), 1e-6)
+    ax.imshow(img, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else 0, vmax=lim)
+    ax.set(title=title, xticks=[], yticks=[])
+plt.show()
+
+
+# %% [markdown]
 # ## Translation equivariance
 #
 # Let $\tau_u$ translate an image by $u \in \mathbb{Z}^2$ (circularly). A convolution with
@@ -165,22 +208,12 @@ def conv(x, w, b):
 # shift of the output reproduces it, equivariance is broken.
 
 # %%
-z = normal(k_eq, (32 * 32 + 9 * 8 + 9 * 64,))     # one draw, cut into image and filters
-x_rand = z[:1024].reshape(1, 32, 32, 1)
-w1, w2 = z[1024:1096].reshape(3, 3, 1, 8) / 3, z[1096:].reshape(3, 3, 8, 8) / 8
-
-
 @partial(jax.jit, static_argnames="stride")
 def two_layers(x, stride=1):
     return conv(jax.nn.relu(conv(x, w1, 0.0)), w2, 0.0)[:, ::stride, ::stride]
 
 
-def rel_gap(a, b):
-    return float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
-
-
 # %%
-gap_lib = rel_gap(jax.jit(conv)(x_rand, w1, 0.0), conv2d(x_rand, w1))     # conv2d: circular padding
 out = two_layers(x_rand)
 gap_eq = rel_gap(two_layers(shift(x_rand, 3, -5)), shift(out, 3, -5))
 out_s = two_layers(x_rand, stride=STRIDE)
@@ -189,11 +222,9 @@ gap_even = rel_gap(two_layers(shift(x_rand, 2, 4), stride=STRIDE),
 # shifted by one pixel: compare with every output shift, keep the best
 shifted_odd = two_layers(shift(x_rand, 1, 0), stride=STRIDE)
 gap_odd = min(rel_gap(shifted_odd, shift(out_s, dy, dx)) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-print(f"conv vs aitours.conv.conv2d (circular): relative gap {gap_lib:.1e}")
 print(f"stride 1, shift (3, -5): relative gap {gap_eq:.1e}")
 print(f"stride {STRIDE}, input shift (2, 4) vs output shift: relative gap {gap_even:.1e}")
 print(f"stride {STRIDE}, input shift (1, 0) vs the best output shift: relative gap {gap_odd:.2f}")
-assert gap_lib < 1e-6, "claim: the sum of shifted copies is the circular convolution of conv2d"
 assert gap_eq < 1e-6, "claim: convolutions commute with translations"
 assert gap_even < 1e-6, "claim: a stride-2 convolution commutes with even translations"
 assert gap_odd > 0.1, "claim: ... but not with one-pixel translations"
@@ -208,10 +239,11 @@ assert gap_odd > 0.1, "claim: ... but not with one-pixel translations"
 # $\prod_{j<l} s_j$ image pixels. With stride 1 the field grows linearly ($r = 2L + 1$ for
 # $3\times 3$ filters); with stride 2 it doubles at every layer ($r = 2^{L+1} - 1$): sub-sampling
 # is how CNNs see a whole image with small filters. We measure $r$ as the support of the gradient
-# of the central output unit with respect to the input (filters of ones: no cancellation).
+# of the central output unit with respect to the input (filters of ones: no cancellation). The
+# geometric growth is then the formula's, not a finding: it is checked as a sanity check.
 
 # %%
-L_max, side = 4, 64
+L_max, side = L_MAX, SIDE
 ones = jnp.ones((3, 3, 1, 1))
 
 
@@ -225,7 +257,7 @@ def central_units(x, stride):
 
 
 x0 = jnp.zeros((1, side, side, 1))
-strides = sorted({1, STRIDE})
+strides = (1, 2)
 fields, measured, predicted = {}, {}, {}
 for s in strides:
     fields[s] = np.asarray(jax.jit(jax.jacrev(partial(central_units, stride=s)))(x0))[:, 0, :, :, 0]
@@ -233,8 +265,9 @@ for s in strides:
     predicted[s] = [receptive_field([3] * L, [s] * L) for L in range(1, L_max + 1)]
     print(f"stride {s}: measured receptive fields {measured[s]}, formula {predicted[s]}")
     assert measured[s] == predicted[s], "sanity: the measured receptive fields follow the formula"
-assert measured[STRIDE][-1] >= 3 * measured[1][-1], \
-    "claim: sub-sampling makes the receptive field grow geometrically"
+L_all = np.arange(1, L_max + 1)
+assert measured[1] == list(2 * L_all + 1) and measured[2] == list(2 ** (L_all + 1) - 1), \
+    "sanity: stride 1 grows the receptive field linearly, stride 2 geometrically"
 
 # %%
 fig, axes = plt.subplots(1, len(strides), figsize=(4 * len(strides), 4), squeeze=False)
@@ -264,8 +297,8 @@ plt.show()
 def init_cnn(k):
     k1, k2, k3 = jax.random.split(k, 3)
     n_features = C2 if GLOBAL_MAX else 36 * C2
-    return {"conv1": (normal(k1, (3, 3, 1, C1), (2 / 9) ** 0.5), jnp.zeros(C1)),
-            "conv2": (normal(k2, (3, 3, C1, C2), (2 / (9 * C1)) ** 0.5), jnp.zeros(C2)),
+    return {"conv1": ((2 / 9) ** 0.5 * jax.random.normal(k1, (3, 3, 1, C1)), jnp.zeros(C1)),
+            "conv2": ((2 / (9 * C1)) ** 0.5 * jax.random.normal(k2, (3, 3, C1, C2)), jnp.zeros(C2)),
             "head": init_mlp(k3, (n_features, 10))}
 
 
@@ -284,17 +317,23 @@ def cnn_layers(params, x):
 
 
 # %% [markdown]
-# The competitor is a perceptron $144 \to 64 \to 10$ with about as many parameters. Both
-# minimise the cross-entropy with Adam on minibatches of 32 digits.
+# The competitors. A perceptron $144 \to 64 \to 10$ with about as many parameters; both
+# networks minimise the cross-entropy with Adam on minibatches of 32 digits. And the simplest
+# strong baseline, which learns nothing: **$k$-nearest neighbours** ($k = 3$, Euclidean distance
+# between the $12 \times 12$ pixel arrays, majority vote, a three-way tie going to the nearest).
 #
 # **Protocol.** One split would decide the comparison on a handful of digits (one test digit
 # out of 360 is 0.28 %). Stratified 5-fold cross-validation makes each of the 1797 digits a
 # test digit once (359 per fold, the few extra ones dropped); in each fold, 15 % of the other
-# digits are held out for **validation**, and the networks train on the rest (1221). The only
-# choice made from data, when to stop (the last of 3 evenly spaced checkpoints with the best
-# validation accuracy), uses the validation digits; the test digits are used once, at the end.
-# The other settings (learning rate, steps, widths) are the tour's defaults, the same for both
-# networks. `jax.vmap` trains the five folds' networks at once, in one compiled program.
+# digits are held out for **validation**, and the networks (and the neighbours' memory) are the
+# rest (1221). Each network is tuned on the validation digits: its peak learning rate from a
+# small grid (`CNN_LRS`, `MLP_LRS`; the one with the best validation accuracy averaged over the
+# folds), then in each fold when to stop (the earliest of 6 evenly spaced checkpoints with the
+# best validation accuracy). A peak of 3e-3 was worse for both while the tour was written. The
+# perceptron's steps are cheap and it converges slowly: it gets 2000 (its validation accuracy
+# is flat after about 1000), the CNN 600 (flat after about 400). The test digits are used
+# once, at the end. `jax.vmap` trains all the (learning rate, fold) networks of a model at once,
+# in one compiled program.
 
 # %%
 def cnn(params, x):
@@ -324,13 +363,16 @@ Xj, yj = jnp.asarray(X), jnp.asarray(labels)
 print(f"{N_FOLDS} folds of {sizes[0]} training, {sizes[1]} validation, {sizes[2]} test digits")
 
 # %%
-optimizer = optax.adam(optax.cosine_decay_schedule(LR, max(N_STEPS, 1)))
+def optimizer(lr, n_steps):
+    """Adam, peak step lr, cosine decay to 0 over n_steps (lr may be traced: one program for all)."""
+    decay = optax.cosine_decay_schedule(1.0, max(n_steps, 1))
+    return optax.chain(optax.scale_by_adam(), optax.scale_by_schedule(lambda t: -lr * decay(t)))
 
 
-def run_steps(model, state, keys, X, y):
+def run_steps(model, n_steps, lr, state, keys, X, y):
     """One Adam step per key on a minibatch of BATCH digits of (X, y), from state = (params,
     optimizer state); returns the new state."""
-    step = make_step(partial(cross_entropy, model), optimizer)
+    step = make_step(partial(cross_entropy, model), optimizer(lr, n_steps))
 
     def one_step(state, k):
         k_batch, k_loss = jax.random.split(k)
@@ -339,19 +381,25 @@ def run_steps(model, state, keys, X, y):
     return lax.scan(one_step, state, keys)[0]
 
 
-models = {"CNN": (cnn, init_cnn, k_cnn),
-          "MLP": (perceptron, lambda k: init_mlp(k, (144, MLP_WIDTH, 10), scale="he"), k_mlp)}
-checkpoints = {}              # checkpoints[name]: parameters (N_FOLDS, N_CHECKPOINTS, ...)
-for name, (model, init, k) in models.items():
+models = {"CNN": (cnn, init_cnn, k_cnn, CNN_STEPS, CNN_LRS),
+          "MLP": (perceptron, lambda k: init_mlp(k, (144, MLP_WIDTH, 10), scale="he"), k_mlp,
+                  MLP_STEPS, MLP_LRS)}
+
+# %%
+checkpoints = {}         # checkpoints[name]: parameters (n_lr * N_FOLDS, N_CHECKPOINTS, ...)
+for name, (model, init, k, n_steps, lrs) in models.items():
     k_init, k_steps = jax.random.split(k)
-    params = jax.jit(jax.vmap(init))(jax.random.split(k_init, N_FOLDS))   # one network per fold
-    state = (params, jax.vmap(optimizer.init)(params))
-    segment = jax.jit(jax.vmap(partial(run_steps, model)))               # all folds at once
-    n_seg = N_STEPS // N_CHECKPOINTS
-    keys = jax.random.split(k_steps, N_CHECKPOINTS * N_FOLDS * n_seg)
+    n_net = len(lrs) * N_FOLDS                    # one network per (learning rate, fold)
+    inits = jnp.tile(jax.random.split(k_init, N_FOLDS), (len(lrs), 1))   # same start for every lr
+    params = jax.jit(jax.vmap(init))(inits)
+    state = (params, jax.vmap(optimizer(1.0, n_steps).init)(params))
+    segment = jax.jit(jax.vmap(partial(run_steps, model, n_steps)))  # all networks at once
+    n_seg = n_steps // N_CHECKPOINTS
+    keys = jax.random.split(k_steps, N_CHECKPOINTS * n_net * n_seg)
+    lr_net, tr_net = jnp.repeat(jnp.asarray(lrs), N_FOLDS), np.tile(tr, (len(lrs), 1))
     saved = []
-    for ks in keys.reshape(N_CHECKPOINTS, N_FOLDS, n_seg, 2):
-        state = segment(state, ks, Xj[tr], yj[tr])
+    for ks in keys.reshape(N_CHECKPOINTS, n_net, n_seg, 2):
+        state = segment(lr_net, state, ks, Xj[tr_net], yj[tr_net])
         saved.append(state[0])
     checkpoints[name] = jax.tree.map(lambda *a: np.stack(a, axis=1), *saved)
 
@@ -364,24 +412,29 @@ def correct(model, params, x, y):
 
 @partial(jax.jit, static_argnums=0)
 def validation_accuracy(name, ckpts):
-    """(N_FOLDS, N_CHECKPOINTS) accuracies of every checkpoint on its fold's validation digits."""
+    """(n_lr * N_FOLDS, N_CHECKPOINTS) accuracies of every checkpoint on its fold's validation digits."""
+    va_net = np.tile(va, (len(models[name][4]), 1))
     per_ckpt = jax.vmap(partial(correct, models[name][0]), in_axes=(0, None, None))
-    return jax.vmap(per_ckpt)(ckpts, Xj[va], yj[va]).mean(axis=-1)
+    return jax.vmap(per_ckpt)(ckpts, Xj[va_net], yj[va_net]).mean(axis=-1)
 
 
 chosen, n_params = {}, {}
 for name, ckpts in checkpoints.items():
-    val = np.asarray(validation_accuracy(name, ckpts))
-    best = N_CHECKPOINTS - 1 - np.argmax(val[:, ::-1], axis=1)   # the last one among ties
-    chosen[name] = jax.tree.map(lambda a, best=best: a[np.arange(N_FOLDS), best], ckpts)
+    lrs, n_steps = models[name][4], models[name][3]
+    val = np.asarray(validation_accuracy(name, ckpts)).reshape(len(lrs), N_FOLDS, N_CHECKPOINTS)
+    i_lr = int(np.argmax(val.max(axis=2).mean(axis=1)))          # best mean over the folds
+    best = np.argmax(val[i_lr], axis=1)                           # the earliest one among ties
+    nets = i_lr * N_FOLDS + np.arange(N_FOLDS)                  # the chosen lr's networks
+    chosen[name] = jax.tree.map(lambda a, i=nets, j=best: a[i, j], ckpts)
     n_params[name] = count_params(jax.tree.map(lambda a: a[0], chosen[name]))
-    print(f"{name}: validation accuracy per fold and checkpoint "
-          f"{val.astype(float).round(3).tolist()}, "
-          f"chosen steps {(best + 1) * (N_STEPS // N_CHECKPOINTS)}")
+    print(f"{name}: validation accuracy, mean over folds, per learning rate {lrs} (rows) and "
+          f"checkpoint: {val.mean(axis=1).astype(float).round(3).tolist()}; chosen: lr {lrs[i_lr]:g}, steps "
+          f"{(best + 1) * (n_steps // N_CHECKPOINTS)}")
 
 # %% [markdown]
-# Each fold's chosen networks then classify the fold's test digits, as they are and shifted by
-# one or two pixels in each of the four directions (for the next section).
+# Each fold's chosen networks, and its nearest-neighbour classifier, then classify the fold's
+# test digits, as they are and shifted by one or two pixels in each of the four directions (for
+# the next section).
 
 # %%
 moves = [(0, 0)] + [(a * dy, a * dx) for a in (1, 2)
@@ -399,35 +452,63 @@ def test_hits(name, params):
     return lax.map(lambda x: per_fold(params, x, yj[te]), X_moved)
 
 
+def knn_correct(x_train, y_train, x, y):
+    """Which digits of x the KNN_K-nearest-neighbour vote classifies right (a tie: the nearest)."""
+    x_train, x = x_train.reshape(x_train.shape[0], -1), x.reshape(x.shape[0], -1)
+    d2 = (x**2).sum(1)[:, None] - 2 * x @ x_train.T + (x_train**2).sum(1)[None, :]
+    nearest = lax.top_k(-d2, KNN_K)[1]                                 # (n, KNN_K) indices
+    votes = jax.nn.one_hot(y_train[nearest], 10).sum(1) + 0.5 * jax.nn.one_hot(y_train[nearest[:, 0]], 10)
+    return jnp.argmax(votes, axis=1) == y
+
+
+knn_fold = jax.vmap(knn_correct)                                       # one fold per row
 hits = {name: np.asarray(test_hits(name, chosen[name])) for name in chosen}
+hits[f"{KNN_K}-NN"] = np.asarray(jax.jit(lambda Xm: lax.map(
+    lambda x: knn_fold(Xj[tr], yj[tr], x, yj[te]), Xm))(X_moved))
+n_params[f"{KNN_K}-NN"] = Xj[tr[0]].size                                # the stored training pixels
+
+# %%
 acc = {name: h[0].mean() for name, h in hits.items()}
-diff = (hits["CNN"][0].astype(float) - hits["MLP"][0]).ravel()      # paired, digit by digit
-se = diff.std() / np.sqrt(diff.size)
+knn = f"{KNN_K}-NN"
+diffs = {other: (hits["CNN"][0].astype(float) - hits[other][0]).ravel() for other in ("MLP", knn)}
+se = {other: d.std() / np.sqrt(d.size) for other, d in diffs.items()}   # paired, digit by digit
 for name in hits:
-    print(f"{name}: {n_params[name]} parameters, held-out accuracy {acc[name]:.2%} "
+    print(f"{name}: held-out accuracy {acc[name]:.2%} "
           f"(folds: {', '.join(f'{a:.1%}' for a in hits[name][0].mean(axis=1))})")
-print(f"CNN - MLP: {diff.mean():+.2%} ± {se:.2%} (one standard error, {diff.size} test digits)")
+for other, d in diffs.items():
+    print(f"CNN - {other}: {d.mean():+.2%} ± {se[other]:.2%} (one standard error, {d.size} digits)")
 assert acc["CNN"] >= 0.97, "claim: the CNN reaches 97 % held-out accuracy"
-assert diff.mean() > se, \
-    "claim: the CNN beats a perceptron of the same size, by more than one standard error"
+assert diffs[knn].mean() < 2 * se[knn], \
+    "claim: on unshifted digits the CNN does not beat nearest neighbours by two standard errors"
 
 # %% [markdown]
-# The CNN wins by about one point, a small margin: over the seeds 0–5 (each its own folds and
-# initialisations) it scores 97.9–98.7 % against 96.9–97.4 %, a paired difference of 0.7 to
-# 1.6 points, i.e. 1.8 to 3.8 standard errors (beyond two in five seeds out of six; asserted:
-# beyond one, and CNN ≥ 97 %). The standard error accounts for the test digits drawn, not for
-# the training randomness, which the six seeds show.
+# With both networks tuned, the CNN is **not** reliably more accurate than the perceptron on
+# unshifted digits: over seeds 0–9 and 10 random ones it scores 97.4–98.7 %, the perceptron
+# 97.1–98.2 %, a paired difference of −0.4 to +1.3 points (seed 0: +0.8 ± 0.35); so no claim is
+# made about it (asserted: CNN ≥ 97 %). And the simplest strong baseline, three nearest
+# neighbours, which learns nothing, is at least as accurate: 98.4–98.9 %, the CNN −1.3 to +0.2
+# points from it (seed 0: −0.1 ± 0.3); the assert only says that the CNN does not beat it by two
+# standard errors. The standard errors account for the test digits drawn, not for the training
+# randomness, which the seeds show.
 #
-# ## Shifted digits
+# ## Shifted digits: what the CNN buys
 #
 # Now shift every test digit by one or two pixels, in each of the four directions. The
-# perceptron learnt weights tied to pixel positions and collapses. The CNN's convolutions are
+# perceptron learnt weights tied to pixel positions and collapses; so do the nearest
+# neighbours, whose Euclidean distance compares pixel with pixel. The CNN's convolutions are
 # equivariant and its global max-pooling is invariant, so only the stride-2 pooling stands in
-# the way: a **2-pixel** shift leaves its outputs exactly unchanged (checked to round-off: an
-# even shift commutes with every layer), while a **1-pixel** shift moves the features across
-# the pooling grid and does cost accuracy, though far less than for the perceptron. Over the
-# seeds 0–5, one pixel costs the CNN 14–17 points (from ~98 % to 81–84 %) and the perceptron
-# 51 points (from ~97 % to ~46 %): a ratio 0.28–0.33, asserted below 0.5.
+# the way: a **2-pixel** shift leaves its outputs exactly unchanged (true for any weights, with
+# circular padding: a sanity check), while a **1-pixel** shift moves the features across the
+# pooling grid and does cost accuracy, though less: at seed 0 one pixel costs the CNN 17 points,
+# the neighbours 34, the perceptron 50 (seeds 0–9 and 10 random: 13–18, 34–35 and 49–52 points,
+# ratios CNN/neighbours 0.37–0.53 and CNN/perceptron 0.25–0.36; asserted: the CNN's cost below half the
+# perceptron's and two thirds of the neighbours').
+#
+# The other things the CNN buys, and does not: it keeps 10 090 numbers, the neighbours all
+# 1221 training digits (176 000 pixels), and it needs no search through them; but on $12\times
+# 12$ digits it spends more multiply-adds per test digit (about 350 000, mostly in its second
+# convolution) than the neighbours' distances (176 000), and it must be trained. Its cost does
+# not grow with the training set; the neighbours' does.
 
 # %%
 shifted = {name: np.array([h[0].mean(), h[1:5].mean(), h[5:].mean()]) for name, h in hits.items()}
@@ -437,7 +518,7 @@ logit_gap = rel_gap(cnn(params, shift(Xj[te[0]], 2, 0)), cnn(params, Xj[te[0]]))
 
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
 for name, a in shifted.items():
-    ax.plot([0, 1, 2], a, "o-", label=f"{name} ({n_params[name]} parameters)")
+    ax.plot([0, 1, 2], a, "o-", label=f"{name} ({n_params[name]} numbers kept)")
 ax.set(xticks=[0, 1, 2], ylim=(0, 1.02), xlabel="shift of the test digits (pixels)",
        ylabel="held-out accuracy", title="Accuracy on shifted digits")
 ax.legend()
@@ -445,10 +526,18 @@ plt.show()
 for name, a in shifted.items():
     print(f"{name}: accuracy {a[0]:.1%} unshifted, {a[1]:.1%} shifted by 1 pixel, "
           f"{a[2]:.1%} by 2 pixels; the 1-pixel shift costs {drop1[name]:.1%}")
+n_features = C2 if GLOBAL_MAX else 36 * C2
+mult_adds = {"CNN": 144 * 9 * C1 + 36 * 9 * C1 * C2 + 10 * n_features,
+             "MLP": 144 * MLP_WIDTH + 10 * MLP_WIDTH, knn: sizes[0] * 144}   # per test digit
+print("numbers kept / multiply-adds per test digit: "
+      + ", ".join(f"{name} {n_params[name]} / {mult_adds[name]}" for name in hits))
 print(f"CNN logits, digits shifted by 2 pixels vs not: relative gap {logit_gap:.1e}")
 assert drop1["CNN"] < 0.5 * drop1["MLP"], \
     "claim: a one-pixel shift costs the CNN less than half what it costs the perceptron"
-assert logit_gap < 1e-5, "claim: the trained CNN is exactly invariant to 2-pixel shifts"
+assert drop1["CNN"] < 0.67 * drop1[knn], \
+    "claim: a one-pixel shift costs the CNN less than two thirds of what it costs nearest neighbours"
+assert logit_gap < 1e-5 or not (CIRCULAR and GLOBAL_MAX), \
+    "sanity: with circular padding and global max-pooling, 2-pixel shifts leave the logits unchanged"
 
 # %% [markdown]
 # ## What the CNN computes
