@@ -124,3 +124,10 @@ def test_catalogue_covers_every_tour_and_writes_the_readme_table():
     entries = catalogue.load()  # every tour, every key, prerequisites earlier
     readme = catalogue.README.read_text()
     assert catalogue.with_table(readme, entries) == readme, "run `make badges`"
+
+
+def test_package_version_is_pyproject_version():
+    import aitours
+    from tools.tourmeta import version
+
+    assert aitours.__version__ == version(), "the Colab cells install the tag v{version}"

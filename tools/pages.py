@@ -18,6 +18,7 @@ BUILD = ROOT / "build"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)")
+BINDER_RE = re.compile(r"\[!\[Launch Binder\]\([^)]*\)\]\(([^)]*)\)")
 
 
 def first_figure(nb) -> bytes | None:
@@ -64,6 +65,7 @@ def static_copy(nb):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = BADGE_RE.sub(r"[Open this tour in Colab](\1)", cell.source)
+            cell.source = BINDER_RE.sub(r"[or in Binder](\1)", cell.source)
         outputs = []
         for out in cell.get("outputs", []):
             view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")

@@ -27,27 +27,39 @@ def tour_sources() -> list[Path]:
     return sorted(p for p in TOURS.glob("[0-9][0-9]_*.py"))
 
 
+def version() -> str:
+    """The helper package's version, ``pyproject.toml``'s ``[project] version``."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
 def colab_badge(name: str, folder: str = "tours") -> str:
-    """Markdown of the "Open in Colab" badge for notebook ``folder/name.ipynb`` (e.g. tour
-    ``"02_erm"``; ``folder="exercises"`` for its student version)."""
+    """Markdown of the "Open in Colab" and "Launch Binder" badges for notebook
+    ``folder/name.ipynb`` (e.g. tour ``"02_erm"``; ``folder="exercises"`` for its student
+    version): Colab opens the notebook of ``main``, Binder starts JupyterLab on it."""
     slug = repo_url().removeprefix("https://github.com/")
     return ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"(https://colab.research.google.com/github/{slug}/blob/main/{folder}/{name}.ipynb)")
+            f"(https://colab.research.google.com/github/{slug}/blob/main/{folder}/{name}.ipynb)"
+            " [![Launch Binder](https://mybinder.org/badge_logo.svg)]"
+            f"(https://mybinder.org/v2/gh/{slug}/main?urlpath=lab/tree/{folder}/{name}.ipynb)")
 
 
 def install_target() -> str:
-    """What the Colab cell pip-installs: the helper package straight from the repository."""
-    return f"aitours @ git+{repo_url()}"
+    """What the Colab cell pip-installs: the helper package of the release the notebook was
+    written for, the tag ``v{version}`` of the repository."""
+    return f"aitours @ git+{repo_url()}@v{version()}"
 
 
-BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)"
+                      r"(?: \[!\[Launch Binder\]\([^)]*\)\]\([^)]*\))?")
 INSTALL_RE = re.compile(r'"aitours(\[[a-z,]+\])? @ git\+[^"]*"')
 
 
 def with_current_links(text: str, name: str) -> str:
-    """``text`` of tour ``name`` with its badge and install target rewritten from the URL."""
+    """``text`` of tour ``name`` with its badges and install target rewritten from
+    ``pyproject.toml`` (the repository URL and the version)."""
     text = BADGE_RE.sub(lambda m: colab_badge(name), text)
-    return INSTALL_RE.sub(lambda m: f'"aitours{m.group(1) or ""} @ git+{repo_url()}"', text)
+    return INSTALL_RE.sub(
+        lambda m: f'"aitours{m.group(1) or ""} @ git+{repo_url()}@v{version()}"', text)
 
 
 def count_asserts(code_cells: list[str]) -> int:

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 4. The complexity of gradient computation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/04_gradients.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/04_gradients.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/04_gradients.ipynb)
 #
 # Training a network means computing the gradient of its loss $E(\theta)$ with respect to
 # millions of parameters $\theta \in \mathbb{R}^d$, at every step. Finite differences would need
@@ -40,7 +40,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 import inspect

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 6. Perceptrons and universality
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/06_perceptrons.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/06_perceptrons.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/06_perceptrons.ipynb)
 #
 # A multi-layer perceptron stacks affine maps and a pointwise non-linearity $\sigma$. With a
 # single hidden layer of $p$ neurons it already approximates any continuous function as
@@ -20,7 +20,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 import math

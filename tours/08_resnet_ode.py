@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 8. ResNets and neural ODEs
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/08_resnet_ode.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/08_resnet_ode.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/08_resnet_ode.ipynb)
 #
 # A residual network (He et al., 2016) updates its features by small increments,
 # $x_{t+1} = x_t + \frac1T v_{\theta_t}(x_t)$: this is Euler's scheme for the ordinary
@@ -22,7 +22,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 from functools import partial

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 9. Transformers and in-context learning
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/09_transformers_icl.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/09_transformers_icl.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/09_transformers_icl.ipynb)
 #
 # A transformer mixes its tokens with **attention**: each token looks at the others and takes
 # a weighted average of them. This tour writes one attention head from scratch (softmax, causal
@@ -27,7 +27,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 import jax

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 10. Generative models
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/10_generative.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/10_generative.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/10_generative.ipynb)
 #
 # A generative model learns to turn simple noise $z \sim \mathcal{N}(0, I)$ into new samples that
 # look like the data. This tour trains the three main families on a 2-d toy distribution (two
@@ -23,7 +23,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours"], check=True)
+                    "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
 import jax

@@ -3,8 +3,6 @@
 One idea per module, small pure functions over JAX arrays and pytrees:
 
 - :mod:`aitours.data`     synthetic supervised data sets (regression, classification, quadratics)
-- :mod:`aitours.random`   normal / uniform / randint / bernoulli draws and sample indices that
-                          compile fast (the values of `jax.random`)
 - :mod:`aitours.losses`   empirical risks (least squares, logistic) and risk curves
 - :mod:`aitours.optim`    gradient descent and SGD loops (``lax.scan``, many runs at once)
 - :mod:`aitours.nn`       multi-layer perceptrons over a list of ``(W, b)`` pytrees
@@ -39,4 +37,4 @@ from aitours._compat import enable_x64
 enable_compilation_cache()
 
 __all__ = ["enable_x64", "__version__"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

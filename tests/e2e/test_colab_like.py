@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tools.sync_tours import notebook_from_source
-from tools.tourmeta import ROOT, repo_url, tour_sources
+from tools.tourmeta import ROOT, repo_url, tour_sources, version
 
 VENV = ROOT / "build" / "colab-venv"
 PY = VENV / "bin" / "python"
@@ -26,7 +26,8 @@ def colab_cell_target(py: Path) -> str:
     """What the tour's Colab cell pip-installs, with this checkout standing in for GitHub."""
     cell = notebook_from_source(py).cells[1].source
     m = re.search(r'"aitours(\[[a-z,]+\])? @ git\+([^"]+)"', cell)
-    assert m and m.group(2) == repo_url(), f"{py.name}: the Colab cell installs the project's URL"
+    assert m and m.group(2) == f"{repo_url()}@v{version()}", \
+        f"{py.name}: the Colab cell installs the project's release"
     return f"aitours{m.group(1) or ''} @ {ROOT.as_uri()}"
 
 

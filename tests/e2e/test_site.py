@@ -53,7 +53,7 @@ def test_site_offline_typeset_and_searchable(site):
         typeset = {}
         for name in TOURS:
             page, off = open_offline(browser, (site / f"{name}.html").as_uri())
-            page.wait_for_selector(".MathJax", timeout=60_000)
+            page.wait_for_selector(".MathJax", state="attached", timeout=60_000)
             page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue "
                                    "&& MathJax.Hub.queue.pending === 0", timeout=60_000)
             typeset[name] = page.locator(".MathJax").count()
