@@ -50,6 +50,7 @@ jax.config.update("jax_default_matmul_precision", "highest")
 # every PRNG key of the tour derives from SEED
 SEED = 0
 WIDTH = 16           # hidden units of each residual branch
+ID_DEPTH = 64        # depth of the zero-initialised ResNet checked to be the identity
 BLOCK_SCALE = 1.0    # a block of the depth-T ResNet on a path adds v / T**BLOCK_SCALE
 SMOOTH_PATH = True   # theta(s) smooth in s (False: with a jump at s = 1/3)
 NODE_STEPS = 300     # Adam steps of each neural ODE
@@ -109,7 +110,7 @@ def branch(theta, x):
     return mlp(theta, x)
 
 
-depth = 64
+depth = ID_DEPTH
 layers0 = init_resnet(k_id, depth, [2, WIDTH, 2], zero_last=True)
 X_grid = np.stack(np.meshgrid(np.linspace(-2, 2, 9), np.linspace(-2, 2, 9)), -1).reshape(-1, 2)
 X_grid = X_grid.astype(np.float32)
