@@ -317,8 +317,10 @@ interact(show_trajectory, tau=FloatSlider(value=1.0, min=0.1, max=2.2, step=0.05
 # The risk is an average, $E(\theta) = \frac1n\sum_i E_i(\theta)$ with
 # $E_i(\theta) = \frac12(\langle x_i, \theta\rangle - y_i)^2$, so a gradient costs $n$ sample
 # gradients. SGD uses one, drawn at random:
+#
 # $$ \theta_{\ell+1} = \theta_\ell - \tau_\ell \nabla E_{i_\ell}(\theta_\ell), \qquad i_\ell \sim
 # \mathcal{U}\{1..n\}. $$
+#
 # $\nabla E_{i_\ell}$ is an unbiased but noisy estimate of $\nabla E$, and the noise does not
 # vanish at $\theta^\star$ (each sample has its own residual). Hence (Robbins–Monro) the steps
 # must decrease, $\sum_\ell\tau_\ell = \infty$, $\sum_\ell \tau_\ell^2 < \infty$. With
