@@ -52,6 +52,26 @@ def link_tours(text: str, stems: dict[int, str], own: int) -> str:
     return "".join(p if p.startswith("`") else TOUR_REF.sub(link, p) for p in parts)
 
 
+def display_math_paragraphs(text: str) -> str:
+    """Markdown ``text`` with each ``$$ … $$`` display on a paragraph of its own: Jupyter renders
+    a display inside a paragraph, myst-parser reads it there as a ``$`` and inline math."""
+    out, inside = [], False
+    for line in text.split("\n"):
+        opens = not inside and line.lstrip().startswith("$$")
+        if opens and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+        if opens:
+            inside = True
+            if line.rstrip().endswith("$$") and len(line.strip()) > 2:
+                inside = False
+                out.append("")
+        elif inside and line.rstrip().endswith("$$"):
+            inside = False
+            out.append("")
+    return "\n".join(out)
+
+
 def claims_table(nb, controls: dict[str, dict]) -> str:
     """Markdown: the tour's claims, the condition each asserts, the controls that killed it."""
     code = [c.source for c in nb.cells if c.cell_type == "code"]
@@ -80,7 +100,7 @@ def tour_page(stem: str, nb, entry: dict, stems: dict[int, str], controls: dict)
     own = int(stem[:2])
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = link_tours(cell.source, stems, own)
+            cell.source = display_math_paragraphs(link_tours(cell.source, stems, own))
     prereq = ", ".join(f"[tour {p}]({stems[p]}.ipynb)" for p in entry["prerequisites"]
                        if p in stems) or "none"
     about = (f"*Prerequisites:* {prereq} · *Tags:* {', '.join(entry['tags'])} · "

