@@ -342,7 +342,7 @@ print(f"untrained: {np.asarray(valid_bits(params0)).round(2)} bits/char; log2 |V
 # resumes from the optimiser's state; the same program serves every chunk.
 
 # %%
-optimizer = optax.adam(optax.warmup_constant_schedule(0.0, LR, WARMUP))
+optimizer = optax.adam(optax.linear_schedule(0.0, LR, WARMUP))
 params, opt_state, done, bits = params0, None, 0, []
 for steps in CHECKPOINTS:
     params, opt_state, _ = fit(loss, params, optimizer, steps - done, jnp.asarray(train_text),
