@@ -9,7 +9,7 @@ import re
 import sys
 import tomllib
 
-from tools.tourmeta import ROOT
+from tools.tourmeta import ROOT, write_or_check
 
 OUT = ROOT / "binder" / "requirements.txt"
 EXTRA = ["jaxlib", "jupyterlab", "ipykernel"]  # what Binder's JupyterLab needs beside the runtime
@@ -37,15 +37,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print("binder/requirements.txt is out of step: run `python -m tools.binder`")
-            return 1
-        return 0
-    OUT.write_text(text)
-    return 0
-
+    return write_or_check(OUT, render(), argv, "python -m tools.binder")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

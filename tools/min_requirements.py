@@ -3,8 +3,7 @@
 Every runtime dependency (and the ``umap`` extra the tours use) is pinned to exactly the lower
 bound ``pyproject.toml`` declares, so that ``make test-min`` tests the promise the bounds make.
 Run ``python -m tools.min_requirements`` to rewrite the file, ``--check`` to verify it (``make
-test`` does). A few packages that the pinned ones pull in need a cap of their own to install
-beside them (``TRANSITIVE``): listed with the reason.
+test`` does). jaxlib is pinned beside jax, at the same version.
 """
 
 from __future__ import annotations
@@ -12,15 +11,10 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.tourmeta import ROOT, write_or_check
+
 OUT = ROOT / "requirements-min.txt"
-
-# what the lowest versions need beside them
-TRANSITIVE = {
-    "jaxlib": ("jax", "jaxlib at the same version as the lowest jax"),
-}
 
 
 def lower_bounds() -> dict[str, str]:
@@ -43,22 +37,12 @@ def render() -> str:
              "# `make test-min` installs the tours against exactly these. Do not edit by hand.",
              *(f"{name}=={version}" for name, version in bounds.items()),
              "# needed beside them:"]
-    for spec, (same_as, why) in TRANSITIVE.items():
-        lines.append(f"{spec}=={bounds[same_as]}  # {why}" if same_as else f"{spec}  # {why}")
+    lines.append(f"jaxlib=={bounds['jax']}  # jaxlib at the same version as the lowest jax")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print("requirements-min.txt is out of step with pyproject.toml: "
-                  "run `python -m tools.min_requirements`")
-            return 1
-        return 0
-    OUT.write_text(text)
-    return 0
-
+    return write_or_check(OUT, render(), argv, "python -m tools.min_requirements")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -126,3 +126,15 @@ def hidden_constants(code: str) -> list[str]:
             if KNOB_RE.match(name) and number:
                 found.append(f"{name}={value.value!r} (line {node.lineno})")
     return found
+
+
+def write_or_check(out: Path, text: str, argv: list[str], command: str) -> int:
+    """The generated file ``out``: with ``--check`` in ``argv``, 1 (and a hint to run
+    ``command``) when it differs from ``text``; else write it. Returns the exit status."""
+    if "--check" in argv:
+        if not out.exists() or out.read_text() != text:
+            print(f"{out.relative_to(ROOT)} is out of step: run `{command}`")
+            return 1
+        return 0
+    out.write_text(text)
+    return 0
