@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml requirements.lock
 env: $(STAMP)
 
 tours: $(STAMP)
-	$(BIN)/python tools/run_tours.py --jobs $(JOBS) $(TOURS)
+	$(BIN)/python -m tools.run_tours --jobs $(JOBS) $(TOURS)
 
 # The book: build/site from the notebooks make tours executed (Sphinx, never executes them again)
 site: $(STAMP)
@@ -45,23 +45,23 @@ site: $(STAMP)
 
 # A benchmark, not a test: tours cold, the SGD peer experiment, flop counts -> build/bench.json
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 # Negative controls: every claim must be killed by one (docs/CONVENTIONS.md); two runs at a time.
 CONTROLS_JOBS ?= 2
 controls: $(STAMP)
-	$(BIN)/python tools/controls.py --jobs $(CONTROLS_JOBS) $(TOURS)
+	$(BIN)/python -m tools.controls --jobs $(CONTROLS_JOBS) $(TOURS)
 
 exercises: $(STAMP)
-	$(BIN)/python tools/exercises.py
+	$(BIN)/python -m tools.exercises
 
 test: lint unit nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python tools/badges.py --check
-	$(BIN)/python tools/sync_tours.py --check
-	$(BIN)/python tools/exercises.py --check
+	$(BIN)/python -m tools.badges --check
+	$(BIN)/python -m tools.sync_tours --check
+	$(BIN)/python -m tools.exercises --check
 	$(BIN)/python -m tools.min_requirements --check
 	$(BIN)/python -m tools.binder --check
 
@@ -106,10 +106,10 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load tests/e2e
 
 sync: $(STAMP)
-	$(BIN)/python tools/sync_tours.py
+	$(BIN)/python -m tools.sync_tours
 
 badges: $(STAMP)
-	$(BIN)/python tools/badges.py
+	$(BIN)/python -m tools.badges
 	$(MAKE) sync
 
 # Re-pin: resolve the newest versions allowed by pyproject.toml into requirements.lock.

@@ -1,2 +1,2 @@
-"""Benchmarks (``make bench``): ``python bench/run.py``; ``bench.sgd_peer`` is imported by the
+"""Benchmarks (``make bench``): ``python -m bench.run``; ``bench.sgd_peer`` is imported by the
 tests from the repository root."""

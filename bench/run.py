@@ -8,7 +8,7 @@
 3. Reverse mode vs the function, from XLA's flop count, for tour 4's MLP 8 → w → w → 1 at
    several widths, with the finite-difference count beside it.
 
-Usage: ``python bench/run.py [--skip-tours] [--processes K] [--repeats R]``; ``--table`` prints
+Usage: ``python -m bench.run [--skip-tours] [--processes K] [--repeats R]``; ``--table`` prints
 the last report's tours as the README's markdown table. Timings are wall seconds on this
 machine (printed with its core count); counts are exact.
 """
@@ -26,15 +26,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(ROOT))
 
 
 def _series(cache: Path, *args: str) -> tuple[list[dict], float]:
     """`make tours` in its own process with JAX's compilation cache in ``cache``: the rows of
     build/timings.json and the series' wall time."""
     env = {**os.environ, "AITOURS_JAX_CACHE_DIR": str(cache)}
-    subprocess.run([sys.executable, str(ROOT / "tools" / "run_tours.py"), *args], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "tools.run_tours", *args], cwd=ROOT,
                    env=env, check=False)
     timings = json.loads((ROOT / "build" / "timings.json").read_text())
     return timings["tours"], timings["wall_seconds"]
@@ -90,7 +88,7 @@ def bench_sgd(processes: int, repeats: int, tmp: Path) -> dict:
         for side in runs:
             # cold means compiled from scratch: each process gets an empty compilation cache
             env = {**os.environ, "AITOURS_JAX_CACHE_DIR": str(tmp / f"sgd-cache-{i}")}
-            proc = subprocess.run([sys.executable, str(ROOT / "bench" / "sgd_peer.py"), side,
+            proc = subprocess.run([sys.executable, "-m", "bench.sgd_peer", side,
                                    "--repeats", str(repeats)], env=env,
                                   capture_output=True, text=True, check=True, cwd=ROOT)
             runs[side].append(json.loads(proc.stdout.strip().splitlines()[-1]))

@@ -4,7 +4,7 @@ Logistic regression, n = 10 000 samples, d = 46 features, 5 independent runs of 
 with step τ0 / (1 + ℓ/ℓ0), the full training loss recorded every 50 steps: the size of the
 classic numerical-tours SGD experiment. Both sides see the same data and the same schedule.
 
-``python bench/sgd_peer.py numpy|aitours [--repeats R]`` runs one side R times in this process
+``python -m bench.sgd_peer numpy|aitours [--repeats R]`` runs one side R times in this process
 and prints JSON (the seconds of each call: the first is cold, compilation included; the final
 mean loss). ``bench/run.py`` calls it in fresh processes.
 """

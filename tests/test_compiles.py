@@ -28,8 +28,9 @@ twice(jnp.ones(3))        # strongly typed: compiled again
 def test_a_weak_type_recompilation_is_reported_with_its_reason(tmp_path):
     script = tmp_path / "weak.py"
     script.write_text(SCRIPT)
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "compiles.py"), str(script),
-                          "--min-seconds", "0"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "tools.compiles", str(script),
+                          "--min-seconds", "0"], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
     assert "jit(twice): 2 times" in out
     assert ("called at weak.py:9: at x, now f32[3]{weak_type=False} and before "
             "f32[3]{weak_type=True}") in out

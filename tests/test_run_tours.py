@@ -39,3 +39,13 @@ def test_gallery_escapes_and_links(tmp_path, monkeypatch):
     page = (tmp_path / "index.html").read_text()
     assert 'href="01_x.html"' in page and "1. &lt;X&gt;" in page and "a &lt; b" in page
     assert "no figure" in page and "2.0 s cold" in page
+
+
+def test_tools_run_as_modules_without_path_shims():
+    """The tools run as ``python -m tools.NAME`` from the repository root; none edits sys.path
+    to make itself importable as a script (one import name per module)."""
+    from tools.tourmeta import ROOT
+
+    shims = [str(p.relative_to(ROOT)) for folder in ("tools", "bench")
+             for p in (ROOT / folder).rglob("*.py") if "sys.path.insert" in p.read_text()]
+    assert shims == [], f"sys.path shims in {shims}: run the module with python -m instead"

@@ -4,13 +4,9 @@ the README's table of tours from tours/catalogue.toml."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools import catalogue  # noqa: E402
-from tools.tourmeta import tour_sources, with_current_links  # noqa: E402
+from tools import catalogue
+from tools.tourmeta import tour_sources, with_current_links
 
 
 def main(check: bool) -> int:

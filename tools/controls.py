@@ -2,8 +2,8 @@
 
 Usage::
 
-    python tools/controls.py [NAME ...] [--jobs 2]      # tours (default all) -> build/controls.json
-    python tools/controls.py --notebook PATH [...]      # any notebooks following the convention
+    python -m tools.controls [NAME ...] [--jobs 2]      # tours (default all) -> build/controls.json
+    python -m tools.controls --notebook PATH [...]      # any notebooks following the convention
 
 Each tour declares, in a cell tagged ``controls``, a literal dict ``CONTROLS`` of named parameter
 overrides, each removing what some claims are about (docs/CONVENTIONS.md). For every control the
@@ -39,12 +39,9 @@ from pathlib import Path
 
 import nbformat
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.executor import execute  # noqa: E402
-from tools.kernel.claims import MARK  # noqa: E402
-from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
+from tools.executor import execute
+from tools.kernel.claims import MARK
+from tools.tourmeta import ROOT, assert_kinds, tour_sources
 
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)

@@ -37,7 +37,7 @@ between a cell's ``execute_reply`` and the next cell's ``execute_input`` is meas
 is reported with the cell it stopped.
 
 This file imports only nbformat and nbclient, so that a clean environment (the Colab-like e2e
-venv) can run it by path: ``python tools/executor.py NOTEBOOK [--timeout S]``.
+venv) can run it by path: ``python -m tools.executor NOTEBOOK [--timeout S]``.
 """
 
 from __future__ import annotations

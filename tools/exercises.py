@@ -1,7 +1,7 @@
 """Student notebooks: every tour with its solutions replaced by stubs that run but are wrong.
 
-``python tools/exercises.py``          write ``exercises/NN_name.ipynb`` for every tour
-``python tools/exercises.py --check``  fail, naming the files, if ``exercises/`` is out of sync
+``python -m tools.exercises``          write ``exercises/NN_name.ipynb`` for every tour
+``python -m tools.exercises --check``  fail, naming the files, if ``exercises/`` is out of sync
 
 In a tour, an exercise is a code cell holding a solution between nbgrader's markers
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``, followed by ``### STUB <code>`` comment lines:
@@ -19,11 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.sync_tours import notebook_from_source  # noqa: E402
-from tools.tourmeta import BADGE_RE, ROOT, colab_badge, tour_sources  # noqa: E402
+from tools.sync_tours import notebook_from_source
+from tools.tourmeta import BADGE_RE, ROOT, colab_badge, tour_sources
 
 EXERCISES = ROOT / "exercises"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"

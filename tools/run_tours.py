@@ -3,8 +3,8 @@ timing table, gallery.
 
 Usage::
 
-    python tools/run_tours.py [NAME ...] [--jobs N] [--timeout S]   # tours/NAME.ipynb, default all
-    python tools/run_tours.py --notebook PATH [PATH ...]            # any notebooks
+    python -m tools.run_tours [NAME ...] [--jobs N] [--timeout S]   # tours/NAME.ipynb, default all
+    python -m tools.run_tours --notebook PATH [PATH ...]            # any notebooks
 
 Every notebook runs in a fresh kernel through the project's executor (``tools/executor.py``),
 working directory ``build/run/``. The sources are never written: the executed copy goes to
@@ -32,14 +32,11 @@ from pathlib import Path
 
 import nbformat
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.executor import execute  # noqa: E402
-from tools.gallery import write_gallery  # noqa: E402
-from tools.kernel.cell_profile import MARK as PROFILE_MARK  # noqa: E402
-from tools.pages import first_figure, local_mathjax, offline_page, title_of  # noqa: E402
-from tools.tourmeta import ROOT, assert_kinds, tour_sources  # noqa: E402
+from tools.executor import execute
+from tools.gallery import write_gallery
+from tools.kernel.cell_profile import MARK as PROFILE_MARK
+from tools.pages import first_figure, local_mathjax, offline_page, title_of
+from tools.tourmeta import ROOT, assert_kinds, tour_sources
 
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)

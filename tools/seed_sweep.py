@@ -18,11 +18,8 @@ from pathlib import Path
 
 import jupytext
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.controls import BUILD, SPAWN, crashes, notebook_under_control, recorded_claims  # noqa: E402
-from tools.executor import execute  # noqa: E402
+from tools.controls import BUILD, SPAWN, crashes, notebook_under_control, recorded_claims
+from tools.executor import execute
 
 # The sweep every claim's threshold is set from: seeds 0-9, and ten seeds drawn once at random
 # below 10**6 (random.SystemRandom, 2026-12-05), so that a threshold is not tuned to small keys.

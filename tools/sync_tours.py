@@ -1,8 +1,8 @@
 """Pair each tour's source ``tours/NN_name.py`` (jupytext percent) with ``tours/NN_name.ipynb``.
 
-``python tools/sync_tours.py``          regenerate every .ipynb from its .py (outputs stripped,
+``python -m tools.sync_tours``          regenerate every .ipynb from its .py (outputs stripped,
                                         deterministic cell ids, a python3 kernelspec)
-``python tools/sync_tours.py --check``  fail, naming the files, if any pair is out of sync
+``python -m tools.sync_tours --check``  fail, naming the files, if any pair is out of sync
 
 The .py is the source of truth. The check compares contents (never timestamps, which jupytext's
 own --sync would trust) so it gives the same answer on a fresh clone as on a working copy.
@@ -17,10 +17,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools.tourmeta import tour_sources  # noqa: E402
+from tools.tourmeta import tour_sources
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 

@@ -23,7 +23,7 @@ def test_gallery_opens_without_a_server():
     from playwright.sync_api import sync_playwright
 
     if not INDEX.exists():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "run_tours.py"), "02_erm",
+        subprocess.run([sys.executable, "-m", "tools.run_tours", "02_erm",
                         "03_gd_sgd"], check=True, cwd=ROOT)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,

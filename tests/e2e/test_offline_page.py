@@ -2,7 +2,7 @@
 not a file:// blocked, its formulas are typeset by the local MathJax (no raw $…$ left), a
 slider's figure is shown as a static image, and the page asks for nothing off the machine.
 
-The page is built by the project's runner (``tools/run_tours.py --notebook``) from a small
+The page is built by the project's runner (``python -m tools.run_tours --notebook``) from a small
 notebook written here: math inline and displayed, a Colab badge, an ``interact`` slider."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_tour_page_is_typeset_offline(tmp_path):
     path = tmp_path / "offline_check.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(MARKDOWN),
                                                    nbformat.v4.new_code_cell(SLIDER)]), path)
-    subprocess.run([sys.executable, str(ROOT / "tools" / "run_tours.py"), "--notebook",
+    subprocess.run([sys.executable, "-m", "tools.run_tours", "--notebook",
                     str(path)], check=True, cwd=ROOT)
     page_path = ROOT / "build" / "offline_check.html"
     off_machine = []
