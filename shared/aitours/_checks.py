@@ -78,3 +78,77 @@ def two_clouds(a, b, name_a: str, name_b: str, *, same_size: bool = False):
                          "this needs two samples of the same size")
     dtype = jnp.result_type(a.dtype, b.dtype, jnp.float32)
     return a.astype(dtype), b.astype(dtype)
+
+
+def eager_reduce(f, x):
+    """``f(m, a)`` for a concrete array ``x``, computed now even inside a ``jit`` trace (where a
+    concrete global seen by the traced function would otherwise give a tracer): with ``m =
+    numpy`` on the host (no copy for numpy or a JAX array in host memory), or with ``m =
+    jax.numpy`` on the array's accelerator under ``jax.ensure_compile_time_eval``."""
+    if isinstance(x, jax.Array) and any(d.platform != "cpu" for d in x.devices()):
+        with jax.ensure_compile_time_eval():
+            return f(jnp, x)
+    return f(np, np.asarray(x))
+
+
+def check_finite(x, name: str) -> None:
+    """Raise ``ValueError`` if a concrete array ``x`` holds NaN or inf (iterative methods would
+    return NaN without a word). Traced values (inside ``jit``/``grad``/``vmap``) and integer or
+    boolean arrays are not checked: one reduction, at the public entry point only."""
+    if not _is_concrete(x):
+        return
+    dtype = jnp.result_type(x)
+    if not jnp.issubdtype(dtype, jnp.inexact):
+        return
+    bad = int(eager_reduce(lambda m, a: a.size - m.count_nonzero(m.isfinite(a)), x))
+    if bad:
+        raise ValueError(f"`{name}` must be finite, got {bad} NaN or inf entr"
+                         f"{'y' if bad == 1 else 'ies'} (shape {tuple(jnp.shape(x))})")
+
+
+def check_finite_tree(tree: PyTree, name: str) -> None:
+    """:func:`check_finite` on every leaf of a pytree (``name`` names the whole tree)."""
+    for leaf in jax.tree.leaves(tree):
+        if hasattr(leaf, "dtype") or isinstance(leaf, (float, complex)):
+            check_finite(leaf, name)
+
+
+def check_key(key, name: str = "key") -> None:
+    """Raise ``TypeError`` unless ``key`` is one PRNG key: a typed key (``jax.random.key``) of
+    shape () or a raw uint32 key (``jax.random.PRNGKey``) of shape (2,) (or (4,) for 'rbg').
+    Only the type and shape are checked (static: fine on traced keys)."""
+    dtype = getattr(key, "dtype", None)
+    shape = tuple(getattr(key, "shape", ()))
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        if shape == ():
+            return
+    elif dtype == jnp.uint32 and shape in ((2,), (4,)):
+        return
+    raise TypeError(f"`{name}` must be one PRNG key (jax.random.key(0) or "
+                    f"jax.random.PRNGKey(0)), got {type(key).__name__} of dtype {dtype} and "
+                    f"shape {shape}")
+
+
+def check_interval(lo, hi, name: str) -> tuple[float, float]:
+    """``(lo, hi)`` as floats, or raise naming ``name`` unless both are finite and lo < hi."""
+    try:
+        lo_f, hi_f = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a pair of numbers (lo, hi), got ({lo!r}, {hi!r})"
+                        ) from None
+    if not (np.isfinite(lo_f) and np.isfinite(hi_f) and lo_f < hi_f):
+        raise ValueError(f"`{name}` must be an interval (lo, hi) of finite numbers with "
+                         f"lo < hi, got ({lo!r}, {hi!r})")
+    return lo_f, hi_f
+
+
+def check_pair(value, name: str) -> tuple:
+    """``value`` as a pair, or raise naming ``name`` (instead of an unpacking error)."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be a pair (lo, hi), got {type(value).__name__} "
+                        f"{value!r}") from None
+    if len(pair) != 2:
+        raise ValueError(f"`{name}` must be a pair (lo, hi), got {len(pair)} entries: {value!r}")
+    return pair

@@ -16,7 +16,17 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours._checks import check_int
+from aitours._checks import check_int, check_key
+
+
+def _batch_shape(arrays: dict) -> tuple[int, ...]:
+    """The broadcast leading (batch) shape of arrays (..., tokens, dim), or a ValueError naming
+    them with their shapes."""
+    try:
+        return jnp.broadcast_shapes(*(a.shape[:-2] for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"`{n}` {tuple(a.shape)}" for n, a in arrays.items())
+        raise ValueError(f"the leading (batch) axes of {shapes} do not broadcast") from None
 
 
 def _check_qkv(q, k, v):
@@ -24,22 +34,33 @@ def _check_qkv(q, k, v):
     for name, a in (("q", q), ("k", k), ("v", v)):
         if a.ndim < 2:
             raise ValueError(f"`{name}` must have shape (..., tokens, dim), got {tuple(a.shape)}")
+        if not jnp.issubdtype(a.dtype, jnp.number):
+            raise TypeError(f"`{name}` must be a numeric array, got dtype {a.dtype}")
+    if q.shape[-1] < 1:
+        raise ValueError(f"`q` and `k` must have a last dimension d_k >= 1, got {tuple(q.shape)}")
+    if k.shape[-2] < 1:
+        raise ValueError(f"`k` must hold at least one token (key), got shape {tuple(k.shape)}")
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"`q` and `k` must share their last dimension, got {q.shape[-1]} and "
                          f"{k.shape[-1]}")
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"`k` and `v` must hold the same number of tokens, got {k.shape[-2]} "
                          f"and {v.shape[-2]}")
+    _batch_shape({"q": q, "k": k, "v": v})
     return q, k, v
 
 
-def _check_mask(mask, n: int, m: int):
+def _check_mask(mask, n: int, m: int, batch: dict):
     if mask is None:
         return None
-    mask = jnp.asarray(mask, dtype=bool)
+    mask = jnp.asarray(mask)
+    if mask.dtype != bool:
+        raise TypeError(f"`mask` must be a boolean array (True = may attend), got dtype "
+                        f"{mask.dtype}")
     if mask.ndim < 2 or mask.shape[-2:] != (n, m):
         raise ValueError(f"`mask` must have shape (..., {n}, {m}) (queries × keys), got "
                          f"{tuple(mask.shape)}")
+    _batch_shape({**batch, "mask": mask})
     return mask
 
 
@@ -63,10 +84,11 @@ def attention_weights(q: ArrayLike, k: ArrayLike, mask: ArrayLike | None = None)
 
     ``mask`` (n, m) boolean (or broadcastable to (..., n, m)): False entries get weight 0
     (their score is set to −∞ before the softmax). Each row of A is a probability vector; a
-    row whose entries are all masked is returned as zeros.
+    row whose entries are all masked is returned as zeros (a documented choice, not an error:
+    such a query attends to nothing; its gradient is zero, not NaN).
     """
     q, k, _ = _check_qkv(q, k, k)
-    return _weights(q, k, _check_mask(mask, q.shape[-2], k.shape[-2]))
+    return _weights(q, k, _check_mask(mask, q.shape[-2], k.shape[-2], {"q": q, "k": k}))
 
 
 def softmax_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
@@ -74,10 +96,11 @@ def softmax_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
     """Attention(q, k, v) = softmax(q kᵀ / √d_k) v: output (..., n, d_v).
 
     q (..., n, d_k), k (..., m, d_k), v (..., m, d_v); ``mask`` as in :func:`attention_weights`
-    (e.g. ``causal_mask(n)``).
+    (e.g. ``causal_mask(n)``). A query whose keys are all masked gets the output 0.
     """
     q, k, v = _check_qkv(q, k, v)
-    return _weights(q, k, _check_mask(mask, q.shape[-2], k.shape[-2])) @ v
+    mask = _check_mask(mask, q.shape[-2], k.shape[-2], {"q": q, "k": k, "v": v})
+    return _weights(q, k, mask) @ v
 
 
 @partial(jax.jit, static_argnums=(1, 2, 3))
@@ -98,6 +121,7 @@ def init_multi_head(key: jax.Array, d_model: int, n_heads: int,
     (n_heads, d_head, d_model), entries N(0, 1/fan_in). ``d_head`` defaults to
     d_model // n_heads.
     """
+    check_key(key)
     d_model, n_heads = check_int(d_model, "d_model"), check_int(n_heads, "n_heads")
     if d_head is None:
         if d_model % n_heads:
@@ -125,13 +149,24 @@ def multi_head_attention(params: dict[str, jax.Array], x: ArrayLike,
     :func:`init_multi_head`; ``mask`` as in :func:`attention_weights`.
     """
     x = jnp.asarray(x)
+    if not isinstance(params, dict):
+        raise TypeError(f"`params` must be the dict of init_multi_head, got "
+                        f"{type(params).__name__}")
     missing = {"Wq", "Wk", "Wv", "Wo"} - set(params)
     if missing:
         raise ValueError(f"`params` lacks {sorted(missing)}: use init_multi_head")
-    if x.ndim < 2 or x.shape[-1] != params["Wq"].shape[1]:
-        raise ValueError(f"`x` must have shape (..., tokens, {params['Wq'].shape[1]}), got "
+    shape = tuple(jnp.shape(params["Wq"]))
+    if len(shape) != 3:
+        raise ValueError(f"`params['Wq']` must be (n_heads, d_model, d_head), got {shape}")
+    h, d_model, d_head = shape
+    for name, want in (("Wk", shape), ("Wv", shape), ("Wo", (h, d_head, d_model))):
+        if tuple(jnp.shape(params[name])) != want:
+            raise ValueError(f"`params['{name}']` must have shape {want} (from `params['Wq']` "
+                             f"{shape}), got {tuple(jnp.shape(params[name]))}")
+    if x.ndim < 2 or x.shape[-1] != d_model:
+        raise ValueError(f"`x` must have shape (..., tokens, {d_model}), got "
                          f"{tuple(x.shape)}")
-    return _multi_head(params, x, _check_mask(mask, x.shape[-2], x.shape[-2]))
+    return _multi_head(params, x, _check_mask(mask, x.shape[-2], x.shape[-2], {"x": x}))
 
 
 @partial(jax.jit, static_argnames=("causal", "normalize"))
@@ -173,5 +208,11 @@ def _positions(n, d):
 
 def sinusoidal_positions(n: int, d: int) -> jax.Array:
     """The sinusoidal positional encoding (n, d) of "Attention is all you need": entry (t, 2i)
-    is sin(t / 10000^{2i/d}) and (t, 2i+1) is cos(t / 10000^{2i/d})."""
-    return _positions(check_int(n, "n"), check_int(d, "d"))
+    is sin(t / 10000^{2i/d}) and (t, 2i+1) is cos(t / 10000^{2i/d}).
+
+    ``d`` must be even (columns come in sine–cosine pairs): an odd ``d`` is a ValueError rather
+    than an encoding whose last frequency silently lacks its cosine."""
+    n, d = check_int(n, "n"), check_int(d, "d")
+    if d % 2:
+        raise ValueError(f"`d` must be even (sine and cosine pairs), got d={d}")
+    return _positions(n, d)

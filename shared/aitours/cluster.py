@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int, two_clouds
+from aitours._checks import as_array, check_finite, check_int, check_key, two_clouds
 from aitours.kernels import sq_distances
 
 
@@ -26,6 +26,8 @@ def assign(X: ArrayLike, centers: ArrayLike) -> tuple[jax.Array, jax.Array]:
     distance of each point to its centre (n,).
     """
     X, centers = two_clouds(X, centers, "X", "centers")
+    check_finite(X, "X")              # a NaN distance would silently go to centre 0
+    check_finite(centers, "centers")
     d2 = sq_distances(X, centers)
     return jnp.argmin(d2, axis=1), jnp.min(d2, axis=1)
 
@@ -73,6 +75,8 @@ def lloyd(X: ArrayLike, centers0: ArrayLike,
     (up to round-off), the last entry that of the returned centres.
     """
     X, centers0 = two_clouds(X, centers0, "X", "centers0")
+    check_finite(X, "X")              # one NaN would poison every centre it reaches
+    check_finite(centers0, "centers0")
     n_iter = check_int(n_iter, "n_iter")
     if centers0.shape[0] > X.shape[0]:
         raise ValueError(f"`centers0` has {centers0.shape[0]} centres for only {X.shape[0]} points")
@@ -102,8 +106,10 @@ def kmeans_plus_plus(key: jax.Array, X: ArrayLike, k: int) -> jax.Array:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007): k points of ``X`` (n, d), the first
     uniform, each next one drawn with probability ∝ its squared distance to those already chosen.
     Returns the initial centres (k, d)."""
+    check_key(key)
     X = as_array(X, "X", ndim=2)
     X = X.astype(jnp.result_type(X.dtype, jnp.float32))
+    check_finite(X, "X")
     k = check_int(k, "k")
     if k > X.shape[0]:
         raise ValueError(f"`k` = {k} centres cannot be drawn from only {X.shape[0]} points")

@@ -14,6 +14,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
@@ -54,6 +55,8 @@ def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: in
     """
     x = as_array(x, "x", ndim=4)
     w = as_array(w, "w", ndim=4)
+    _check_nonempty(x, "x", "(N, H, W, C_in)")
+    _check_nonempty(w, "w", "(k_h, k_w, C_in, C_out)")
     stride = check_int(stride, "stride")
     dilation = check_int(dilation, "dilation")
     if padding not in PADDINGS:
@@ -63,6 +66,11 @@ def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: in
     if w.shape[2] != x.shape[3]:
         raise ValueError(f"`w` expects {w.shape[2]} input channel(s) (shape {tuple(w.shape)}) "
                          f"but `x` has {x.shape[3]} (shape {tuple(x.shape)})")
+    if b is not None:
+        b = as_array(b, "b", ndim=1)
+        if b.shape[0] != w.shape[3]:
+            raise ValueError(f"`b` has {b.shape[0]} entries but `w` has {w.shape[3]} output "
+                             "channels")
     k_h, k_w = w.shape[:2]
     span_h, span_w = dilation * (k_h - 1) + 1, dilation * (k_w - 1) + 1
     if padding == "valid":
@@ -85,12 +93,22 @@ def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: in
                    for a in range(k_h) for c in range(k_w)]
         out = jnp.concatenate(patches, axis=-1) @ w.reshape(-1, w.shape[3])
     if b is not None:
-        b = as_array(b, "b", ndim=1)
-        if b.shape[0] != w.shape[3]:
-            raise ValueError(f"`b` has {b.shape[0]} entries but `w` has {w.shape[3]} output "
-                             "channels")
         out = out + b
     return out
+
+
+def _int_list(values, name: str) -> list:
+    """``values`` (a sequence, or a 1-d array, of ints) as a list, or a TypeError naming it."""
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+        raise TypeError(f"`{name}` must be a sequence of ints, got {type(values).__name__} "
+                        f"{values!r}")
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _check_nonempty(x, name: str, layout: str) -> None:
+    if 0 in x.shape:
+        raise ValueError(f"`{name}` must be {layout} with every size >= 1, got shape "
+                         f"{tuple(x.shape)}")
 
 
 def max_pool(x: ArrayLike, size: int = 2) -> jax.Array:
@@ -100,6 +118,7 @@ def max_pool(x: ArrayLike, size: int = 2) -> jax.Array:
     circular shifts by multiples of ``size`` only.)
     """
     x = as_array(x, "x", ndim=4)
+    _check_nonempty(x, "x", "(N, H, W, C)")
     size = check_int(size, "size")
     N, H, W, C = x.shape
     if H % size or W % size:
@@ -116,6 +135,8 @@ def shift(x: ArrayLike, dy: int, dx: int, *, circular: bool = True) -> jax.Array
     x = as_array(x, "x")
     if x.ndim < 3:
         raise ValueError(f"`x` must be (..., H, W, C), got shape {tuple(x.shape)}")
+    if x.shape[-3] < 1 or x.shape[-2] < 1:
+        raise ValueError(f"`x` must have H >= 1 and W >= 1, got shape {tuple(x.shape)}")
     dy = check_int(dy, "dy", minimum=-(2**31))
     dx = check_int(dx, "dx", minimum=-(2**31))
     H, W = x.shape[-3], x.shape[-2]
@@ -147,12 +168,13 @@ def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None =
     r = 1 + Σ_l δ_l (k_l − 1) Π_{j<l} s_j: layer l widens the field by δ_l (k_l − 1) pixels of
     its own input, each worth Π_{j<l} s_j pixels of the image.
     """
-    ks = [check_int(k, f"kernel_sizes[{i}]") for i, k in enumerate(kernel_sizes)]
+    ks = [check_int(k, f"kernel_sizes[{i}]")
+          for i, k in enumerate(_int_list(kernel_sizes, "kernel_sizes"))]
     if not ks:
         raise ValueError("`kernel_sizes` is empty: give at least one layer")
     per_layer = {}
     for name, values in (("strides", strides), ("dilations", dilations)):
-        values = [1] * len(ks) if values is None else list(values)
+        values = [1] * len(ks) if values is None else _int_list(values, name)
         if len(values) != len(ks):
             raise ValueError(f"`{name}` has {len(values)} entries but `kernel_sizes` has "
                              f"{len(ks)}")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from aitours._checks import check_int, check_positive
+from aitours._checks import check_int, check_interval, check_key, check_pair, check_positive
 
 
 def linear_regression(key: jax.Array, n: int, d: int,
@@ -23,6 +23,7 @@ def linear_regression(key: jax.Array, n: int, d: int,
     Returns ``X`` (n, d) with i.i.d. N(0, 1) entries, ``y = X θ* + noise·ε`` (n,) and ``θ*`` (d,)
     with i.i.d. N(0, 1) entries.
     """
+    check_key(key)
     n, d = check_int(n, "n"), check_int(d, "d")
     check_positive(noise, "noise", allow_zero=True)
     k_x, k_t, k_e = jax.random.split(key, 3)
@@ -38,6 +39,7 @@ def two_gaussians(key: jax.Array, n: int, d: int,
 
     Returns ``X`` (n, d) and labels ``y`` (n,) in {-1, +1} (half of each, the first n//2 are +1).
     """
+    check_key(key)
     n, d = check_int(n, "n", minimum=2), check_int(d, "d")
     check_positive(separation, "separation", allow_zero=True)
     k_u, k_x = jax.random.split(key)
@@ -52,11 +54,12 @@ def noisy_function_1d(key: jax.Array, n: int, f: Callable[[jax.Array], jax.Array
                       noise: float = 0.1,
                       interval: tuple[float, float] = (-1.0, 1.0)) -> tuple[jax.Array, jax.Array]:
     """Samples ``x`` uniform on ``interval`` (n,), sorted, and ``y = f(x) + noise·ε`` (n,)."""
+    check_key(key)
     n = check_int(n, "n")
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {type(f).__name__}")
     check_positive(noise, "noise", allow_zero=True)
-    lo, hi = interval
-    if not hi > lo:
-        raise ValueError(f"`interval` must satisfy lo < hi, got {interval!r}")
+    lo, hi = check_interval(*check_pair(interval, "interval"), "interval")
     k_x, k_e = jax.random.split(key)
     x = jnp.sort(jax.random.uniform(k_x, (n,), minval=lo, maxval=hi))
     return x, f(x) + noise * jax.random.normal(k_e, (n,))
@@ -68,6 +71,7 @@ def quadratic(key: jax.Array, d: int, mu: float, L: float) -> tuple[jax.Array, j
     Returns ``H`` (d, d) symmetric positive definite (eigenvalues ``linspace(μ, L, d)``, random
     orthonormal eigenvectors; for d = 1 the only eigenvalue is L) and ``b`` (d,) ~ N(0, I).
     """
+    check_key(key)
     d = check_int(d, "d")
     check_positive(mu, "mu")
     check_positive(L, "L")

@@ -10,9 +10,10 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int, check_positive, two_clouds
+from aitours._checks import as_array, check_finite, check_int, check_key, check_positive, two_clouds
 from aitours.kernels import gaussian_kernel
 
 
@@ -64,6 +65,7 @@ def gaussian_mmd(x: ArrayLike, y: ArrayLike, bandwidth: ArrayLike) -> jax.Array:
 
 def random_directions(key: jax.Array, n_directions: int, d: int) -> jax.Array:
     """``n_directions`` i.i.d. directions uniform on the unit sphere of R^d: (n_directions, d)."""
+    check_key(key)
     n_directions = check_int(n_directions, "n_directions")
     d = check_int(d, "d")
     g = jax.random.normal(key, (n_directions, d))
@@ -85,6 +87,13 @@ def sliced_wasserstein(x: ArrayLike, y: ArrayLike, directions: ArrayLike) -> jax
     if theta.shape[1] != x.shape[1]:
         raise ValueError(f"`directions` has dimension {theta.shape[1]} but the points have "
                          f"{x.shape[1]}")
+    check_finite(theta, "directions")
+    if not isinstance(theta, jax.core.Tracer):
+        norms = np.linalg.norm(np.asarray(theta, dtype=np.float64), axis=1)
+        worst = float(np.max(np.abs(norms - 1.0)))
+        if worst > 1e-3:
+            raise ValueError(f"`directions` must be unit vectors (rows of norm 1), got norms "
+                             f"from {norms.min():.4g} to {norms.max():.4g}")
     return _sw(x, y, theta)
 
 

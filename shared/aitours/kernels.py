@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours._checks import as_array, check_int, check_positive, two_clouds
+from aitours._checks import as_array, check_int, check_key, check_positive, two_clouds
 
 
 def sq_distances(X: ArrayLike, Y: ArrayLike | None = None) -> jax.Array:
@@ -44,6 +44,7 @@ def rff_sample(key: jax.Array, d: int, D: int,
     Returns ``W`` (D, d) with i.i.d. N(0, 1/σ²) entries (the kernel's Fourier transform, by
     Bochner's theorem) and ``b`` (D,) uniform on [0, 2π).
     """
+    check_key(key)
     d, D = check_int(d, "d"), check_int(D, "D")
     check_positive(sigma, "sigma")
     k_w, k_b = jax.random.split(key)

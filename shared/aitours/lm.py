@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from aitours._checks import PyTree, check_int
+from aitours._checks import PyTree, _is_concrete, check_int, check_key, eager_reduce
 
 __all__ = ["Corpus", "corpus", "encode", "decode", "draw_windows", "eval_windows",
            "init_transformer", "init_attention", "attention", "transformer_logits",
@@ -100,6 +100,7 @@ def decode(codes: np.ndarray, chars: np.ndarray) -> str:
 def draw_windows(key: jax.Array, data: jax.Array, *, batch: int, length: int) -> jax.Array:
     """``batch`` windows (batch, length) of ``length`` consecutive codes, each starting at a
     uniform random position of the text ``data`` (n,). Usable inside ``jit``."""
+    check_key(key)
     batch, length = check_int(batch, "batch"), check_int(length, "length")
     if data.ndim != 1 or data.shape[0] < length:
         raise ValueError(f"`data` must be a 1-d text of at least `length` = {length} codes, "
@@ -136,6 +137,10 @@ def _ln(width):
 def init_attention(key: jax.Array, width: int, heads: int) -> dict[str, jax.Array]:
     """Multi-head attention maps: ``Wq``, ``Wk``, ``Wv`` (heads, width, width // heads) and
     ``Wo`` (heads, width // heads, width), entries N(0, 1/width)."""
+    check_key(key)
+    width, heads = check_int(width, "width"), check_int(heads, "heads")
+    if width % heads:
+        raise ValueError(f"`width` ({width}) must be a multiple of `heads` ({heads})")
     d_head = width // heads
     kq, kk, kv, ko = jax.random.split(key, 4)
     draw = partial(jax.random.normal, shape=(heads, width, d_head))
@@ -159,6 +164,13 @@ def attention(p: dict, h: jax.Array, *, causal: bool) -> jax.Array:
     """The default token mixer: multi-head softmax attention of the tokens h (..., T, width)
     with the maps ``p`` of :func:`init_attention`; ``causal``: query t sees keys j ≤ t only.
     A replacement mixer has the same signature (and its own ``init_mixer(key, width)``)."""
+    missing = {"Wq", "Wk", "Wv", "Wo"} - set(p) if isinstance(p, dict) else {"a dict"}
+    if missing:
+        raise ValueError(f"`p` must be the maps of init_attention, lacks {sorted(missing)}")
+    width = jnp.shape(p["Wq"])[1] if jnp.ndim(p["Wq"]) == 3 else None
+    if jnp.ndim(h) < 2 or jnp.shape(h)[-1] != width:
+        raise ValueError(f"`h` must have shape (..., T, {width}) (the width of `p`), got "
+                         f"{tuple(jnp.shape(h))}")
     return _attend(p, h, causal)[0]
 
 
@@ -179,6 +191,7 @@ def init_transformer(key: jax.Array, *, vocab: int, width: int, heads: int, laye
     that the untrained model predicts the uniform distribution. One key per layer.
     ``init_mixer(key, width)`` replaces the attention maps by another mixer's parameters.
     """
+    check_key(key)
     s = _check_sizes(vocab=vocab, width=width, heads=heads, layers=layers, context=context,
                      mlp_ratio=mlp_ratio, n_out=vocab if n_out is None else n_out)
     if init_mixer is None:
@@ -208,7 +221,18 @@ def _check_tokens(params, tokens):
     if tokens.shape[-1] > params["pos"].shape[0]:
         raise ValueError(f"`tokens` holds windows of {tokens.shape[-1]} characters, more than "
                          f"the model's context {params['pos'].shape[0]}")
+    _check_codes(tokens, params["embed"].shape[0], "tokens")
     return tokens
+
+
+def _check_codes(codes, vocab: int, name: str) -> None:
+    """Concrete codes must lie in 0 … vocab - 1: an index past the table would be clamped by
+    the gather without a word. Traced codes (inside ``jit``) are not checked."""
+    if _is_concrete(codes) and jnp.size(codes):
+        lo, hi = eager_reduce(lambda m, a: (int(m.min(a)), int(m.max(a))), codes)
+        if lo < 0 or hi >= vocab:
+            raise ValueError(f"`{name}` must hold codes in 0 … {vocab - 1}, got values from "
+                             f"{lo} to {hi}")
 
 
 def _forward(params, tokens, causal, mixer, collect):
@@ -257,11 +281,28 @@ def cross_entropy(logits: jax.Array, targets: jax.Array,
                   weights: jax.Array | None = None) -> jax.Array:
     """Mean of −log p(target) in nats, logits (..., V), targets (...) int; with ``weights``
     (...) the weighted mean Σ w·nll / Σ w (0 where no weight)."""
+    l_shape, t_shape = jnp.shape(logits), jnp.shape(targets)
+    if len(l_shape) < 1 or t_shape != l_shape[:-1]:
+        raise ValueError(f"`targets` must have shape {l_shape[:-1]} (`logits` {l_shape} without "
+                         f"its last axis), got {t_shape}")
+    if not jnp.issubdtype(jnp.result_type(targets), jnp.integer):
+        raise TypeError(f"`targets` must be integer codes, got dtype {jnp.result_type(targets)}")
+    if weights is not None and _broadcast(jnp.shape(weights), t_shape) != t_shape:
+        raise ValueError(f"`weights` must broadcast to the shape of `targets` {t_shape}, got "
+                         f"{jnp.shape(weights)}")
+    _check_codes(targets, l_shape[-1], "targets")
     nll = (jax.nn.logsumexp(logits, -1)
            - jnp.take_along_axis(logits, targets[..., None], -1)[..., 0])
     if weights is None:
         return nll.mean()
     return jnp.sum(weights * nll) / jnp.maximum(jnp.sum(weights), 1e-12)
+
+
+def _broadcast(a: tuple, b: tuple) -> tuple | None:
+    try:
+        return jnp.broadcast_shapes(a, b)
+    except ValueError:
+        return None
 
 
 def next_token_objective(*, context: int, batch: int, mixer: Callable = attention) -> Callable:
@@ -293,6 +334,11 @@ def bits_per_char(params: dict, x: jax.Array, y: jax.Array, *, causal: bool = Tr
     if x.shape != y.shape or x.ndim != 2:
         raise ValueError(f"`x` and `y` must be windows of the same shape (n, T), got "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
+    _check_tokens(params, x)     # the values are not checked inside the compiled program
+    head = jnp.shape(params["head"])[-1]
+    if not jnp.issubdtype(y.dtype, jnp.integer):
+        raise TypeError(f"`y` must be integer codes, got dtype {y.dtype}")
+    _check_codes(y, head, "y")
     return float(_bits(params, x, y, bool(causal), mixer))
 
 
@@ -300,8 +346,10 @@ def adamw_cosine(lr: float, n_steps: int, *, warmup: int = 100,
                  weight_decay: float = 0.01) -> optax.GradientTransformation:
     """AdamW whose learning rate rises linearly from 0 to ``lr`` in ``warmup`` steps, then
     decays to 0 along a cosine at step ``n_steps``."""
-    if not lr > 0:
-        raise ValueError(f"`lr` must be > 0, got {lr!r}")
+    if not 0 < lr < float("inf"):
+        raise ValueError(f"`lr` must be finite and > 0, got {lr!r}")
+    if not 0 <= weight_decay < float("inf"):
+        raise ValueError(f"`weight_decay` must be finite and >= 0, got {weight_decay!r}")
     n_steps, warmup = check_int(n_steps, "n_steps"), check_int(warmup, "warmup", minimum=0)
     schedule = optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(n_steps, warmup + 1))
     return optax.adamw(schedule, weight_decay=weight_decay)
@@ -408,6 +456,8 @@ def ngram_probs(model: NGram, context: np.ndarray, *, order: int) -> np.ndarray:
     if context.ndim != 2 or context.shape[1] < order - 1:
         raise ValueError(f"`context` must have shape (N, k) with k ≥ order - 1 = {order - 1}, "
                          f"got {context.shape}")
+    if context.size and (context.min() < 0 or context.max() >= model.vocab):
+        raise ValueError(f"`context` holds codes outside 0 … {model.vocab - 1}")
     targets = np.broadcast_to(np.arange(model.vocab), (len(context), model.vocab))
     return _kn(model, context, targets, order)
 

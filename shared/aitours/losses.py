@@ -10,9 +10,26 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
+from aitours._checks import check_int
+
+
+def _check_linear(theta, X, y) -> None:
+    """Shapes of the linear model: ``X`` (n, d), ``theta`` (d, ...), ``y`` the shape of Xθ.
+    Static checks only (they run at trace time inside ``jit``/``grad``, for free)."""
+    X_shape, t_shape, y_shape = jnp.shape(X), jnp.shape(theta), jnp.shape(y)
+    if len(X_shape) != 2:
+        raise ValueError(f"`X` must have shape (n, d), got {X_shape}")
+    if len(t_shape) < 1 or t_shape[0] != X_shape[1]:
+        raise ValueError(f"`theta` must have shape ({X_shape[1]},) to match `X` {X_shape}, "
+                         f"got {t_shape}")
+    want = (X_shape[0], *t_shape[1:])
+    if y_shape != want:   # (n, 1) against (n,) would broadcast to (n, n) without a word
+        raise ValueError(f"`y` must have shape {want} (one target per row of `X`), got {y_shape}")
+
 
 def least_squares(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
     """Mean squared error (1/n) ‖Xθ − y‖² for ``X`` (n, d), ``theta`` (d,), ``y`` (n,)."""
+    _check_linear(theta, X, y)
     r = X @ theta - y
     return jnp.mean(r**2)
 
@@ -41,11 +58,17 @@ def logistic(theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> jax.Array:
 
     ``X`` (n, d), ``theta`` (d,), ``y`` (n,). Computed with :func:`softplus`: no overflow.
     """
+    _check_linear(theta, X, y)
     return jnp.mean(softplus(-y * (X @ theta)))
 
 
 def logistic_per_sample(theta: ArrayLike, x: ArrayLike, y: ArrayLike) -> jax.Array:
     """Loss of one sample, log(1 + exp(−y ⟨x, θ⟩)), for ``x`` (d,), scalar ``y``: what SGD sees."""
+    x_shape, t_shape = jnp.shape(x), jnp.shape(theta)
+    if len(x_shape) != 1 or t_shape != x_shape:
+        raise ValueError(f"`x` and `theta` must both have shape (d,), got {x_shape} and {t_shape}")
+    if jnp.ndim(y) != 0:
+        raise ValueError(f"`y` must be one label (a scalar), got shape {jnp.shape(y)}")
     return softplus(-y * jnp.dot(x, theta))
 
 
@@ -58,7 +81,15 @@ def risk_curve(loss: Callable, thetas: ArrayLike, X: ArrayLike, y: ArrayLike, *,
     batched product ``X @ Θᵀ`` (n, chunk) fused with the loss: far faster than one pass over the
     data per iterate, and the memory stays O(n · chunk) however many iterates there are.
     """
-    thetas = jnp.asarray(thetas)
+    if not callable(loss):
+        raise TypeError(f"`loss` must be callable loss(theta, X, y), got {type(loss).__name__}")
+    chunk = check_int(chunk, "chunk")
+    thetas, X, y = jnp.asarray(thetas), jnp.asarray(X), jnp.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"`X` must have shape (n, d), got {tuple(X.shape)}")
+    if y.ndim < 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"`y` must have one row per row of `X` ({X.shape[0]}), got shape "
+                         f"{tuple(y.shape)}")
     if thetas.ndim < 1 or thetas.shape[-1] != X.shape[-1]:
         raise ValueError(f"`thetas` must end with the feature dimension {X.shape[-1]}, "
                          f"got shape {tuple(thetas.shape)}")

@@ -35,13 +35,22 @@ def tsne_embedding(X, *, perplexity: float = 30.0, max_iter: int = 300,
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"`X` must be (n, d), got shape {X.shape}")
+    if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+        raise ValueError(f"`X` must hold finite numbers, got dtype {X.dtype}"
+                         f"{' with NaN or inf' if np.issubdtype(X.dtype, np.number) else ''}")
+    if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float, np.number)):
+        raise TypeError(f"`perplexity` must be a number, got {type(perplexity).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be an integer, got {type(seed).__name__} {seed!r}")
     if not perplexity > 0 or X.shape[0] <= 3 * perplexity:
         raise ValueError(f"`perplexity` must be > 0 and < n / 3 = {X.shape[0] / 3:.1f}, "
                          f"got {perplexity}")
-    if int(max_iter) != max_iter or max_iter < 250:
+    if (isinstance(max_iter, bool) or not isinstance(max_iter, (int, float, np.number))
+            or int(max_iter) != max_iter or max_iter < 250):
         raise ValueError(f"`max_iter` must be an integer >= 250, got {max_iter}")
-    if learning_rate != "auto" and not (isinstance(learning_rate, (int, float))
-                                        and learning_rate > 0):
+    if not (isinstance(learning_rate, str) and learning_rate == "auto") and not (
+            isinstance(learning_rate, (int, float, np.number))
+            and not isinstance(learning_rate, bool) and 0 < learning_rate < np.inf):
         raise ValueError(f"`learning_rate` must be > 0 or 'auto', got {learning_rate!r}")
     with threadpool_limits(1):
         return TSNE(n_components=2, perplexity=perplexity, init="pca", max_iter=int(max_iter),

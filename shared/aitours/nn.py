@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from aitours._checks import PyTree, check_int, check_positive
+from aitours._checks import PyTree, check_int, check_key, check_positive
 
 Params = list[tuple[jax.Array, jax.Array]]
 
@@ -34,6 +34,7 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     or the given float; biases start at 0. ``zero_last=True`` zeroes the last layer (the network
     then starts as the zero function, e.g. a residual branch that starts as the identity).
     """
+    check_key(key)
     sizes = [check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
@@ -53,10 +54,34 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
 def mlp(params: Params, x: ArrayLike, activation: Callable = jnp.tanh) -> jax.Array:
     """Evaluate the MLP on ``x`` (..., d_0) → (..., d_R); σ = ``activation`` on hidden layers,
     the last layer is affine (no activation)."""
+    _check_mlp(params, x)
+    if not callable(activation):
+        raise TypeError(f"`activation` must be callable, got {type(activation).__name__}")
     for W, b in params[:-1]:
         x = activation(x @ W.T + b)
     W, b = params[-1]
     return x @ W.T + b
+
+
+def _check_mlp(params, x) -> None:
+    """Static shape checks of :func:`mlp` (free at trace time): ``params`` a non-empty list of
+    pairs (W (d_out, d_in), b (d_out,)) chaining the widths, ``x`` (..., d_0)."""
+    if not isinstance(params, (list, tuple)) or not params:
+        raise TypeError("`params` must be a non-empty list of (W, b) layers (see init_mlp), got "
+                        f"{type(params).__name__}")
+    width = jnp.shape(x)[-1] if jnp.ndim(x) else None
+    for k, layer in enumerate(params):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+            raise TypeError(f"`params[{k}]` must be a pair (W, b), got {type(layer).__name__}")
+        W_shape, b_shape = jnp.shape(layer[0]), jnp.shape(layer[1])
+        if len(W_shape) != 2 or b_shape != W_shape[:1]:
+            raise ValueError(f"`params[{k}]` must be (W (d_out, d_in), b (d_out,)), got shapes "
+                             f"{W_shape} and {b_shape}")
+        if W_shape[1] != width:
+            what = "`x`'s last axis" if k == 0 else f"the output width of `params[{k - 1}]`"
+            raise ValueError(f"`params[{k}]` takes inputs of width {W_shape[1]} but {what} is "
+                             f"{width} (`x` has shape {tuple(jnp.shape(x))})")
+        width = W_shape[0]
 
 
 def count_params(params: PyTree) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from aitours._checks import PyTree, check_int
+from aitours._checks import PyTree, check_finite, check_int, check_key
 from aitours.nn import Params, init_gain, init_mlp
 
 
@@ -36,7 +36,18 @@ def _check(v, n_steps, t0, t1):
     return n_steps
 
 
+def _check_field(v, x0, *args) -> None:
+    """At trace time (free once compiled): ``v(*args)`` must return an array shaped like x0,
+    else the loop would fail deep inside ``lax.scan`` with a message naming none of ours."""
+    out = jax.eval_shape(v, *args)
+    if getattr(out, "shape", None) != x0.shape:
+        got = getattr(out, "shape", type(out).__name__)
+        raise ValueError(f"`v` must return dx/dt with the shape of `x0` {tuple(x0.shape)}, "
+                         f"got {got}")
+
+
 def _integrate(step, v, params, x0, n_steps, t0, t1, trajectory):
+    _check_field(v, x0, params, t0, x0)
     h = (t1 - t0) / n_steps
     ts = t0 + h * jnp.arange(n_steps)
 
@@ -52,6 +63,7 @@ def _integrate(step, v, params, x0, n_steps, t0, t1, trajectory):
 
 def _integrate_dynamic(step, v, params, x0, n_steps, t0, t1):
     # a traced number of steps: a while loop (one compilation for every n_steps, no reverse mode)
+    _check_field(v, x0, params, t0, x0)
     h = (t1 - t0) / n_steps
     return lax.fori_loop(0, n_steps, lambda k, x: step(v, params, t0 + k * h, x, h), x0)
 
@@ -79,6 +91,8 @@ def _solve_dynamic(step, v, params, x0, n_steps, t0, t1):
 
 
 def _run(step, v, params, x0, n_steps, t0, t1, trajectory):
+    x0 = jnp.asarray(x0)
+    check_finite(x0, "x0")
     if isinstance(n_steps, (jax.Array, np.ndarray)):          # a JAX (or traced) integer
         if trajectory:
             raise ValueError("`trajectory=True` needs a Python int `n_steps`")
@@ -121,6 +135,7 @@ def rk4(v: Callable, params: PyTree, x0: ArrayLike, n_steps: int, t1: float = 1.
 @partial(jax.jit, static_argnames=("v", "trajectory"))
 def _resnet(v, layer_params, x0, t1, trajectory):
     depth = jax.tree.leaves(layer_params)[0].shape[0]
+    _check_field(v, x0, jax.tree.map(lambda a: a[0], layer_params), x0)
     h = t1 / depth
 
     def body(x, theta):
@@ -149,6 +164,7 @@ def init_resnet(key: jax.Array, depth: int, sizes: Sequence[int], *,
     ``"he"``, or the float given), biases 0; ``zero_last=True`` zeroes the last layer of every
     branch, so that the ResNet starts as the identity.
     """
+    check_key(key)
     depth = check_int(depth, "depth")
     sizes = tuple(check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
     if len(sizes) < 2:
@@ -177,4 +193,6 @@ def resnet(v: Callable, layer_params: PyTree, x0: ArrayLike, *, t1: float = 1.0,
                          f"T >= 1), got {sorted(depths)}")
     if not isinstance(t1, jax.core.Tracer) and (not np.isfinite(t1) or t1 == 0):
         raise ValueError(f"`t1` must be finite and nonzero, got {t1!r}")
-    return _resnet(v, layer_params, jnp.asarray(x0), t1, bool(trajectory))
+    x0 = jnp.asarray(x0)
+    check_finite(x0, "x0")
+    return _resnet(v, layer_params, x0, t1, bool(trajectory))

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from aitours._checks import PyTree, check_int, check_positive
+from aitours._checks import PyTree, check_finite_tree, check_int, check_key, check_positive
 
 __all__ = ["gradient_descent", "sgd", "draw_indices"]
 
@@ -43,6 +43,7 @@ def draw_indices(key: jax.Array, shape: int | tuple[int, ...], n: int) -> jax.Ar
     1/n up to a relative error below n / 2³² (2·10⁻⁶ for n = 10 000), far below anything SGD can
     see; ``jax.random.randint`` is exactly uniform but draws twice as many bits.
     """
+    check_key(key)
     n = check_int(n, "n")
     if n > 2**31 - 1:
         raise ValueError(f"`n` must be < 2**31 (int32 indices), got {n}")
@@ -63,6 +64,14 @@ def _check_step(tau) -> tuple[Callable | None, jax.Array]:
     return None, jnp.asarray(tau, jnp.result_type(float))
 
 
+def _check_gradient(name: str, g, x0) -> None:
+    """At trace time (free once compiled): the gradient must be a pytree shaped like x0."""
+    want = jax.tree.map(lambda a: tuple(jnp.shape(a)), x0)
+    got = jax.tree.map(lambda a: tuple(getattr(a, "shape", ())), g)
+    if jax.tree.structure(g) != jax.tree.structure(x0) or got != want:
+        raise ValueError(f"`{name}` must return a gradient shaped like `x0` {want}, got {got}")
+
+
 def _sub(x, t, g):
     return jax.tree.map(lambda a, b: a - (t * b).astype(a.dtype), x, g)
 
@@ -74,6 +83,7 @@ def _stack(x0, xs):
 
 @partial(jax.jit, static_argnames=("grad_fn", "tau_fn", "line_search", "n_steps"))
 def _gd(grad_fn, tau_fn, line_search, tau, x0, n_steps):
+    _check_gradient("grad_fn", jax.eval_shape(grad_fn, x0), x0)
     def body(x, count):
         g = grad_fn(x)
         if line_search is not None:
@@ -116,6 +126,9 @@ def gradient_descent(grad_fn: Callable[[PyTree], PyTree], x0: PyTree, n_steps: i
     if not callable(grad_fn):
         raise TypeError(f"`grad_fn` must be callable, got {type(grad_fn).__name__}")
     n_steps = check_int(n_steps, "n_steps")
+    if not jax.tree.leaves(x0):
+        raise ValueError("`x0` must hold at least one array (the initial point)")
+    check_finite_tree(x0, "x0")
     if line_search is not None:
         if tau is not None:
             raise ValueError("give either `tau` or `line_search`, not both")
@@ -141,6 +154,7 @@ def _sgd(grad_i, tau_fn, tau, x0, data, n_steps, every, key, n_runs, sequential)
     each loop iteration costs a kernel launch, vmapped runs share the launches.
     """
     n = jax.tree.leaves(data)[0].shape[0]
+    _check_gradient("grad_i", jax.eval_shape(grad_i, x0, jax.tree.map(lambda a: a[0], data)), x0)
     idx = draw_indices(key, (1 if n_runs is None else n_runs, n_steps // every, every), n)
     run = partial(_sgd_one, grad_i, tau_fn, tau, x0, data, n_steps, every)
     if n_runs is None:
@@ -214,6 +228,9 @@ def sgd(grad_i: Callable[[PyTree, PyTree], PyTree], x0: PyTree, data: PyTree, n_
                          f"got shapes {[tuple(jnp.shape(a)) for a in leaves]}")
     if rows == {0}:
         raise ValueError("`data` is empty: no sample to draw from")
+    check_finite_tree(x0, "x0")
+    check_finite_tree(data, "data")     # one NaN sample would poison every later iterate
+    check_key(key)
     n_steps = check_int(n_steps, "n_steps")
     every = check_int(every, "every")
     if n_steps % every:

@@ -17,7 +17,7 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
     if x.ndim != 1 or y.shape != x.shape:
         raise ValueError(f"`x` and `y` must be 1-d of the same length, got {x.shape} and {y.shape}")
     if x.size < 2:
-        raise ValueError(f"need at least 2 points to fit a slope, got {x.size}")
+        raise ValueError(f"`x` and `y` need at least 2 points to fit a slope, got {x.size}")
     for name, v in (("x", x), ("y", y)):
         if not (np.all(np.isfinite(v)) and np.all(v > 0)):
             raise ValueError(f"`{name}` must be finite and > 0 for a log-log fit")
@@ -33,9 +33,12 @@ def linear_rate(errors: ArrayLike, start: int = 0, stop: int | None = None) -> f
     if e.ndim != 1:
         raise ValueError(f"`errors` must be 1-d, got shape {e.shape}")
     start = check_int(start, "start", minimum=0)
+    if stop is not None:
+        stop = check_int(stop, "stop", minimum=-len(e))
     window = e[start:stop]
     if window.size < 2:
-        raise ValueError(f"the window [{start}, {stop}) holds {window.size} point(s); need >= 2")
+        raise ValueError(f"`errors` has {window.size} point(s) in the window [`start`, `stop`) "
+                         f"= [{start}, {stop}) (of {e.size} errors); need >= 2")
     if not (np.all(np.isfinite(window)) and np.all(window > 0)):
         raise ValueError("`errors` must be finite and > 0 on the fitted window")
     k = np.arange(start, start + window.size)

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
-from aitours._checks import check_int
+from aitours._checks import check_int, check_key
 
 __all__ = ["init_ssm", "decay", "combine", "linear_recurrence", "linear_recurrence_sequential",
            "ssm", "state_size"]
@@ -66,16 +66,45 @@ def init_ssm(key: jax.Array, d_model: int, state: int, *, complex: bool = True,
     (s,) when complex, ``B`` (k, s, d), ``C`` (k, d, s) with k = 2 (real and imaginary parts)
     when complex, k = 1 when real, and ``D`` (d,).
     """
+    check_key(key)
     d_model, state = check_int(d_model, "d_model"), check_int(state, "state")
     if not 0.0 <= r_min < r_max < 1.0:
-        raise ValueError(f"need 0 <= r_min < r_max < 1, got r_min={r_min}, r_max={r_max}")
-    if not max_phase > 0:
+        raise ValueError(f"`r_min` and `r_max` must satisfy 0 <= r_min < r_max < 1, got "
+                         f"r_min={r_min}, r_max={r_max}")
+    if not 0 < max_phase < float("inf"):
         raise ValueError(f"`max_phase` must be > 0, got {max_phase}")
     return _init(key, d_model, state, bool(complex), float(r_min), float(r_max), float(max_phase))
 
 
+def _check_params(params: dict) -> None:
+    """Static checks of the parameters of :func:`init_ssm` (free at trace time)."""
+    if not isinstance(params, dict) or "nu_log" not in params:
+        got = sorted(params) if isinstance(params, dict) else type(params).__name__
+        raise ValueError(f"`params` must be the dict of init_ssm (with `nu_log`), got {got}")
+    s_shape = jnp.shape(params["nu_log"])
+    if len(s_shape) != 1:
+        raise ValueError(f"`params['nu_log']` must have shape (s,), got {s_shape}")
+    if "theta_log" in params and jnp.shape(params["theta_log"]) != s_shape:
+        raise ValueError(f"`params['theta_log']` must have shape {s_shape} like `nu_log`, got "
+                         f"{jnp.shape(params['theta_log'])}")
+
+
+def _check_layer(params: dict) -> None:
+    _check_params(params)
+    missing = {"B", "C", "D"} - set(params)
+    if missing:
+        raise ValueError(f"`params` lacks {sorted(missing)}: use init_ssm")
+    s = jnp.shape(params["nu_log"])[0]
+    B, C, D = (jnp.shape(params[k]) for k in "BCD")
+    parts = 2 if "theta_log" in params else 1
+    if len(B) != 3 or B[:2] != (parts, s) or len(D) != 1 or B[2] != D[0] or C != (parts, D[0], s):
+        raise ValueError(f"`params` shapes do not fit together: B {B}, C {C}, D {D}, with "
+                         f"s = {s} modes must be B ({parts}, {s}, d), C ({parts}, d, {s}), D (d,)")
+
+
 def state_size(params: dict) -> int:
     """The number of modes s of the state (complex modes count once)."""
+    _check_params(params)
     return int(params["nu_log"].shape[0])
 
 
@@ -86,6 +115,7 @@ def _complex(w):
 
 def decay(params: dict) -> jax.Array:
     """The diagonal a (s,) of the recurrence: exp(−exp(ν) + i exp(θ)), of modulus < 1."""
+    _check_params(params)
     log_a = -jnp.exp(params["nu_log"])
     if "theta_log" in params:
         log_a = log_a + 1j * jnp.exp(params["theta_log"])
@@ -97,14 +127,24 @@ def combine(left, right):
 
     The associative operator of the scan; ``left`` and ``right`` are pairs (a, u) of arrays.
     """
+    for name, pair in (("left", left), ("right", right)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"`{name}` must be a pair (a, u), got {type(pair).__name__}")
     a_l, u_l = left
     a_r, u_r = right
     return a_l * a_r, a_r * u_l + u_r
 
 
-def _check_time_axis(u):
+def _check_time_axis(u, a):
     if u.ndim < 2:
         raise ValueError(f"`u` must have shape (..., T, s), got {tuple(u.shape)}")
+    try:
+        shape = jnp.broadcast_shapes(jnp.shape(a), u.shape)
+    except ValueError:
+        shape = None
+    if shape != u.shape:
+        raise ValueError(f"`a` must broadcast against `u` {tuple(u.shape)} (a diagonal (s,) or "
+                         f"one per step (..., T, s)), got shape {tuple(jnp.shape(a))}")
 
 
 def linear_recurrence(a: ArrayLike, u: ArrayLike) -> jax.Array:
@@ -114,7 +154,7 @@ def linear_recurrence(a: ArrayLike, u: ArrayLike) -> jax.Array:
     (input-dependent gates, as in Mamba). Returns h (..., T, s), of the dtype of a·u.
     """
     u = jnp.asarray(u)
-    _check_time_axis(u)
+    _check_time_axis(u, a)
     a = jnp.broadcast_to(jnp.asarray(a), u.shape).astype(jnp.result_type(a, u))
     return lax.associative_scan(combine, (a, u.astype(a.dtype)), axis=u.ndim - 2)[1]
 
@@ -123,7 +163,7 @@ def linear_recurrence_sequential(a: ArrayLike, u: ArrayLike) -> jax.Array:
     """The same states as :func:`linear_recurrence`, one time step after the other (``lax.scan``):
     the reference the parallel scan must reproduce."""
     u = jnp.asarray(u)
-    _check_time_axis(u)
+    _check_time_axis(u, a)
     a = jnp.broadcast_to(jnp.asarray(a), u.shape).astype(jnp.result_type(a, u))
     a_t, u_t = jnp.moveaxis(a, -2, 0), jnp.moveaxis(u.astype(a.dtype), -2, 0)
 
@@ -141,6 +181,7 @@ def ssm(params: dict, x: ArrayLike, *, sequential: bool = False) -> jax.Array:
     ``sequential=True`` runs the recurrence with ``lax.scan`` instead of the parallel scan
     (same values up to rounding).
     """
+    _check_layer(params)
     x = jnp.asarray(x)
     d = params["B"].shape[-1]
     if x.ndim < 2 or x.shape[-1] != d:

@@ -10,6 +10,7 @@ forward pass, whatever the number of inputs. Backpropagation is this bookkeeping
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 
 
@@ -66,6 +67,9 @@ class Var:
                 raise ValueError("cannot combine Vars recorded on different tapes")
             a, b = self.value, other.value
             return self.tape.push(f(a, b), (self.index, other.index), (d_self(a, b), d_other(a, b)))
+        if not isinstance(other, numbers.Real):
+            raise TypeError(f"a Var combines with a Var or a number, got "
+                            f"{type(other).__name__} {other!r}")
         a, c = self.value, float(other)  # a constant: one input edge only
         return self.tape.push(f(a, c), (self.index,), (d_self(a, c),))
 
@@ -118,7 +122,12 @@ def value_and_grad(f: Callable[[list[Var]], Var], x: Sequence[float]) -> tuple[f
                                                                               Tape]:
     """Evaluate ``f`` on the scalars ``x`` (a flat sequence of floats) while recording a tape,
     then backpropagate. Returns ``(f(x), [∂f/∂x_i], tape)``; the tape holds the op counts."""
-    x = [float(v) for v in x]
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {type(f).__name__}")
+    try:
+        x = [float(v) for v in x]
+    except (TypeError, ValueError):
+        raise TypeError(f"`x` must be a flat sequence of numbers, got {x!r}") from None
     if not x or not all(math.isfinite(v) for v in x):
         raise ValueError("`x` must be a non-empty sequence of finite numbers")
     tape = Tape()

@@ -14,7 +14,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-from aitours._checks import check_int, check_positive
+from aitours._checks import check_int, check_key, check_positive
 
 
 def two_moons(key: jax.Array, n: int, noise: float = 0.05) -> tuple[jax.Array, jax.Array]:
@@ -25,6 +25,7 @@ def two_moons(key: jax.Array, n: int, noise: float = 0.05) -> tuple[jax.Array, j
     ⌈n/2⌉ points are on the upper moon (label 0), the others on the lower one (label 1).
     ``noise`` is the standard deviation of the isotropic Gaussian noise added to each point.
     """
+    check_key(key)
     n = check_int(n, "n", minimum=2)
     check_positive(noise, "noise", allow_zero=True)
     return _two_moons(key, n, jnp.asarray(noise, jnp.result_type(float)))
@@ -48,6 +49,7 @@ def eight_gaussians(key: jax.Array, n: int, radius: float = 2.0,
 
     Returns ``X`` (n, 2) and the component of each point ``y`` (n,) in {0..7}.
     """
+    check_key(key)
     n = check_int(n, "n")
     check_positive(radius, "radius")
     check_positive(std, "std", allow_zero=True)
@@ -72,6 +74,7 @@ def swiss_roll(key: jax.Array, n: int, noise: float = 0.05,
 
     Returns ``X`` (n, 2) and the curve parameter ``t`` (n,) of each point.
     """
+    check_key(key)
     n = check_int(n, "n")
     check_positive(noise, "noise", allow_zero=True)
     check_positive(turns, "turns")

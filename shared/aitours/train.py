@@ -28,7 +28,7 @@ import optax
 from jax import lax
 from tqdm.auto import tqdm
 
-from aitours._checks import PyTree, check_int
+from aitours._checks import PyTree, check_finite_tree, check_int, check_key
 from aitours.optim import draw_indices
 
 __all__ = ["make_step", "fit", "minibatch"]
@@ -37,9 +37,25 @@ __all__ = ["make_step", "fit", "minibatch"]
 def minibatch(key: jax.Array, data: PyTree, batch_size: int) -> PyTree:
     """A random minibatch (with replacement) of a pytree ``data`` whose leaves share a leading
     axis of n samples: returns the same pytree with leading axis ``batch_size``."""
-    n = jax.tree.leaves(data)[0].shape[0]
+    check_key(key)
+    batch_size = check_int(batch_size, "batch_size")
+    n = _samples(data)
     idx = draw_indices(key, (batch_size,), n)
     return jax.tree.map(lambda a: a[idx], data)
+
+
+def _samples(data: PyTree) -> int:
+    """The number of samples n, the leading size shared by the leaves of ``data`` (n >= 1)."""
+    leaves = jax.tree.leaves(data)
+    if not leaves:
+        raise ValueError("`data` must hold at least one array of samples")
+    lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None for leaf in leaves}
+    if None in lengths or len(lengths) != 1:
+        raise ValueError("`data` leaves must share their leading axis (the samples) to draw "
+                         f"minibatches; got leading sizes {sorted(map(str, lengths))}")
+    if lengths == {0}:
+        raise ValueError("`data` is empty: no sample to draw a minibatch from")
+    return lengths.pop()
 
 
 def make_step(loss_fn: Callable, optimizer: optax.GradientTransformation) -> Callable:
@@ -149,19 +165,16 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
     one ``RuntimeWarning`` that names the first step whose loss was not finite.
     """
     make_step(loss_fn, optimizer)  # checks both
+    check_key(key)
     n_steps = check_int(n_steps, "n_steps")
     chunk = check_int(chunk, "chunk")
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
         if data is None:
             raise ValueError("`batch_size` needs `data` to draw minibatches from")
-        lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None
-                   for leaf in jax.tree.leaves(data)}
-        if None in lengths or len(lengths) != 1:
-            raise ValueError("`data` leaves must share their leading axis (the samples) to draw "
-                             f"minibatches; got leading sizes {sorted(map(str, lengths))}")
-        if lengths == {0}:
-            raise ValueError("`data` is empty: no sample to draw a minibatch from")
+        _samples(data)
+    check_finite_tree(params, "params")
+    check_finite_tree(data, "data")    # a NaN sample would make every later loss NaN
     # Python scalars make weakly typed arrays (jnp.full(n, 0.5)); a compiled chunk returns them
     # strongly typed, and either way round the next chunk would compile again: make them strong
     params = _strong(params)

@@ -55,6 +55,18 @@ def umap_embedding(X, knn_indices, knn_distances, *, n_epochs: int = 200, seed: 
         raise ValueError("`knn_indices` and `knn_distances` must both be (n, k) with n = "
                          f"len(X) = {X.shape[0]}, got {knn_indices.shape} and "
                          f"{knn_distances.shape}")
+    if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+        raise ValueError("`X` must hold finite numbers (no NaN or inf)")
+    if knn_indices.ndim != 2 or not np.issubdtype(knn_indices.dtype, np.integer) or (
+            knn_indices.size == 0) or (
+            knn_indices.min() < 0 or knn_indices.max() >= X.shape[0]):
+        raise ValueError(f"`knn_indices` must be integers in 0 … {X.shape[0] - 1} (rows of `X`), "
+                         f"with k >= 1 columns, got dtype {knn_indices.dtype} and shape "
+                         f"{knn_indices.shape}")
+    if not np.all(np.isfinite(knn_distances)) or np.any(knn_distances < 0):
+        raise ValueError("`knn_distances` must be finite and >= 0")
+    if isinstance(n_epochs, bool) or not isinstance(n_epochs, (int, np.integer)):
+        raise TypeError(f"`n_epochs` must be an integer, got {type(n_epochs).__name__}")
     if n_epochs < 1:
         raise ValueError(f"`n_epochs` must be at least 1, got {n_epochs}")
     enable_umap_cache()
