@@ -193,8 +193,8 @@ def linear_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, causal: bool =
     """
     q, k, v = _check_qkv(q, k, v)
     if causal and q.shape[-2] != k.shape[-2]:
-        raise ValueError(f"causal attention needs as many queries as keys, got {q.shape[-2]} "
-                         f"and {k.shape[-2]}")
+        raise ValueError(f"causal attention needs as many queries `q` as keys `k`, got "
+                         f"{q.shape[-2]} and {k.shape[-2]}")
     return _linear(q, k, v, causal=bool(causal), normalize=bool(normalize))
 
 
