@@ -49,3 +49,30 @@ def test_tools_run_as_modules_without_path_shims():
     shims = [str(p.relative_to(ROOT)) for folder in ("tools", "bench")
              for p in (ROOT / folder).rglob("*.py") if "sys.path.insert" in p.read_text()]
     assert shims == [], f"sys.path shims in {shims}: run the module with python -m instead"
+
+
+def test_claim_values_are_recorded_and_the_asserts_still_raise(tmp_path):
+    from tools.site import measured
+
+    cells = [nbformat.v4.new_code_cell("err = 0.25"),
+             nbformat.v4.new_code_cell("for k in (1, 2):\n"
+                                       "    assert 0 < err * k < 1, 'claim: err small'\n"
+                                       "assert err > 0, 'sanity: positive'")]
+    path = tmp_path / "zz_tiny_values_test.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    try:
+        row = run_tours.run_notebook(path, timeout=60)
+        assert row["status"] == "ok"
+        assert row["claim_values"] == {"claim: err small": [[0.0, 0.25, 1.0], [0.0, 0.5, 1.0]]}
+        assert measured("0 < err * k < 1", row["claim_values"]["claim: err small"]) == \
+            "0 < 0.25 < 1; 0 < 0.5 < 1"
+        saved = nbformat.read(run_tours.BUILD / "zz_tiny_values_test.ipynb", as_version=4)
+        assert [c.source for c in saved.cells] == [c.source for c in cells]
+        # a failing claim still stops the run, as without the recorder
+        cells[0].source = "err = 2.0"
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+        failed = run_tours.run_notebook(path, timeout=60)
+        assert failed["status"] != "ok" and "claim: err small" in failed["error"]
+    finally:
+        for suffix in (".ipynb", ".html"):
+            (run_tours.BUILD / f"zz_tiny_values_test{suffix}").unlink(missing_ok=True)

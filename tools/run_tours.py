@@ -35,6 +35,7 @@ import nbformat
 from tools.executor import execute
 from tools.gallery import write_gallery
 from tools.kernel.cell_profile import MARK as PROFILE_MARK
+from tools.kernel.claims import VALUES_MARK
 from tools.pages import first_figure, local_mathjax, offline_page, title_of
 from tools.tourmeta import ROOT, assert_kinds, tour_sources
 
@@ -48,6 +49,22 @@ PROFILE_PY = Path(__file__).resolve().parent / "kernel" / "cell_profile.py"
 PROFILER = (f"import runpy as _runpy\n_profile = _runpy.run_path({str(PROFILE_PY)!r})\n"
             "_profile['install'](get_ipython())")
 PROFILE_REPORT = "_profile['report']()"
+CLAIMS_PY = Path(__file__).resolve().parent / "kernel" / "claims.py"
+# Always: a first cell that records the operands of every claim's comparison (the asserts still
+# raise; tools/kernel/claims.py), and a last one that prints them after VALUES_MARK. The site's
+# claims tables show them. Both cells are removed from the saved copy.
+VALUES = (f"import runpy as _runpy\n_claims = _runpy.run_path({str(CLAIMS_PY)!r})\n"
+          "_claims['install_values'](get_ipython())")
+VALUES_REPORT = "_claims['report_values']()"
+
+
+def claim_values(nb) -> dict[str, list[list]]:
+    """The claims' operands printed by the last cell (:data:`VALUES_REPORT`), {} if absent."""
+    for out in nb.cells[-1].get("outputs", []):
+        text = out.get("text", "") if out.get("name") == "stdout" else ""
+        if VALUES_MARK in text:
+            return json.JSONDecoder().raw_decode(text.rsplit(VALUES_MARK, 1)[1])[0]
+    return {}
 
 
 def breakdown(nb, seconds: float) -> dict:
@@ -81,16 +98,18 @@ def run_notebook(path: Path, timeout: int = 120, profile: bool = False) -> dict:
     kinds = assert_kinds(code)
     workdir = BUILD / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    if profile:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(PROFILER))
-        nb.cells.append(nbformat.v4.new_code_cell(PROFILE_REPORT))
+    first, last = [VALUES], [VALUES_REPORT]
+    if profile:  # the profiler's report is printed last: breakdown() reads the last value
+        first, last = [PROFILER, *first], [*last, PROFILE_REPORT]
+    nb.cells.insert(0, nbformat.v4.new_code_cell("\n".join(first)))
+    nb.cells.append(nbformat.v4.new_code_cell("\n".join(last)))
     result = execute(nb, cwd=str(workdir), timeout=timeout)
     try:
         split = breakdown(nb, result["seconds"]) if profile else None
     except (TypeError, ValueError, IndexError) as exc:  # a report we could not read
         split = {"error": f"{type(exc).__name__}: {exc}"[:200]}
-    if profile:
-        nb.cells = nb.cells[1:-1]
+    values = claim_values(nb)
+    nb.cells = nb.cells[1:-1]
     nbformat.write(nb, BUILD / f"{name}.ipynb")
     (BUILD / f"{name}.html").write_text(offline_page(nb), encoding="utf-8")
     png = first_figure(nb)
@@ -101,6 +120,7 @@ def run_notebook(path: Path, timeout: int = 120, profile: bool = False) -> dict:
             "claims": sum(k == "claim" for k, _, _ in kinds),
             "sanity": sum(k == "sanity" for k, _, _ in kinds),
             "claim_texts": [src for k, _, src in kinds if k == "claim"],
+            "claim_values": values,
             "max_gap": result["max_gap"], "max_gap_cell": result["max_gap_cell"],
             "status": result["status"], "error": result["error"],
             "thumbnail": f"thumbs/{name}.png" if png else None,

@@ -18,6 +18,7 @@ cold time (``build/timings.json``) and number of checked claims.
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import json
 import re
@@ -72,10 +73,38 @@ def display_math_paragraphs(text: str) -> str:
     return "\n".join(out)
 
 
-def claims_table(nb, controls: dict[str, dict]) -> str:
-    """Markdown: the tour's claims, the condition each asserts, the controls that killed it."""
+OPS = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠",
+       ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def measured(test: str, runs: list[list]) -> str:
+    """The numbers a claim compared in this run, ``test`` written with its operands' values
+    (``3.2e-09 < 1e-06``); one entry per evaluation (a claim in a loop), at most four."""
+    if not runs:
+        return "—"
+    try:
+        tree = ast.parse(test, mode="eval").body
+    except SyntaxError:
+        tree = None
+    ops = [OPS.get(type(o), "?") for o in tree.ops] if isinstance(tree, ast.Compare) else []
+    fmt = (lambda v: f"{v:.3g}" if isinstance(v, float) and not isinstance(v, bool) else str(v))
+    shown = []
+    for run in runs[:4]:
+        parts = [fmt(run[0])]
+        for op, v in zip(ops, run[1:], strict=False):
+            parts += [op, fmt(v)]
+        shown.append(" ".join(parts))
+    return "; ".join(shown) + (f"; … ({len(runs)} in all)" if len(runs) > 4 else "")
+
+
+def claims_table(nb, controls: dict[str, dict], values: dict[str, list] | None = None) -> str:
+    """Markdown: the tour's claims, the condition each asserts, the values it compared when
+    ``make tours`` ran it (``values``: timings.json's ``claim_values``), the controls that
+    killed it."""
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    rows = ["| claim | checked as | killed by (targeted in bold) |", "|---|---|---|"]
+    values = values or {}
+    rows = ["| claim | checked as | measured | killed by (targeted in bold) |",
+            "|---|---|---|---|"]
     for kind, msg, src in assert_kinds(code):
         if kind != "claim":
             continue
@@ -86,7 +115,8 @@ def claims_table(nb, controls: dict[str, dict]) -> str:
         killed = ", ".join(f"**{k}**" if k in targeted else k
                            for k in entry.get("killed_by", [])) or "—"
         cell = (lambda s: s.replace("|", "\\|"))
-        rows.append(f"| {cell(claim)} | `{cell(test)}` | {killed} |")
+        value = measured(test, values.get(msg, []))
+        rows.append(f"| {cell(claim)} | `{cell(test)}` | {cell(value)} | {killed} |")
     if len(rows) == 2:
         return ""
     note = ("" if controls else "\n\n*(No `build/controls.json`: run `make controls` to see "
@@ -94,7 +124,8 @@ def claims_table(nb, controls: dict[str, dict]) -> str:
     return "## Checked claims\n\n" + "\n".join(rows) + note
 
 
-def tour_page(stem: str, nb, entry: dict, stems: dict[int, str], controls: dict) -> object:
+def tour_page(stem: str, nb, entry: dict, stems: dict[int, str], controls: dict,
+              values: dict | None = None) -> object:
     """The executed notebook as the site shows it (see the module docstring)."""
     nb = static_copy(nb)
     own = int(stem[:2])
@@ -106,7 +137,7 @@ def tour_page(stem: str, nb, entry: dict, stems: dict[int, str], controls: dict)
     about = (f"*Prerequisites:* {prereq} · *Tags:* {', '.join(entry['tags'])} · "
              f"*Talk section:* {entry['slide']}")
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(about))
-    table = claims_table(nb, controls)
+    table = claims_table(nb, controls, values)
     if table:
         nb.cells.append(nbformat.v4.new_markdown_cell(table))
     return nb
@@ -178,7 +209,8 @@ def build(out: Path = BUILD / "site", quiet: bool = True) -> dict:
         png = first_figure(nb)
         if png:
             (src / "_static" / "thumbs" / f"{stem}.png").write_bytes(png)
-        page = tour_page(stem, nb, entries[stem], stems, controls.get(stem, {}))
+        page = tour_page(stem, nb, entries[stem], stems, controls.get(stem, {}),
+                         timings.get(stem, {}).get("claim_values"))
         nbformat.write(page, src / f"{stem}.ipynb")
     (src / "index.md").write_text(landing_page(entries, built, timings))
     shutil.rmtree(out, ignore_errors=True)

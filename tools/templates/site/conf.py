@@ -23,6 +23,18 @@ nb_execution_mode = "off"
 nb_ipywidgets_js = {}
 # MathJax 2.7 from the local copy (the pinned package jupyter-server-mathjax), not a CDN.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# myst-nb marks each notebook `mathjax_ignore` and lets its math through by class (its MathJax 3
+# setting, `processHtmlClass`); MathJax 2 reads the same rule from `tex2jax`. That local copy
+# ships only the STIX-Web fonts, not MathJax 2's default TeX web font: without the setting
+# below, HTML-CSS output waits for font data that is not there.
+mathjax2_config = {
+    "tex2jax": {"processClass": "tex2jax_process|mathjax_process|math|output_area",
+                "ignoreClass": "tex2jax_ignore|mathjax_ignore"},
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web",
+                 "imageFont": None},
+    "SVG": {"font": "STIX-Web"},
+    "messageStyle": "none",
+}
 
 html_theme_options = {
     "repository_url": SITE["repository"],
