@@ -40,18 +40,17 @@ from pathlib import Path
 import nbformat
 
 from tools.executor import execute
+from tools.kernel import load_cell
 from tools.kernel.claims import MARK
 from tools.tourmeta import ROOT, assert_kinds, tour_sources
 
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
 SPAWN = multiprocessing.get_context("spawn")
-CLAIMS_PY = Path(__file__).resolve().parent / "kernel" / "claims.py"
 
 # Injected first: claims are recorded, not raised (tools/kernel/claims.py, loaded by path in the
 # kernel); injected last: the record printed after MARK.
-RECORDER = (f"import runpy as _runpy\n_claims = _runpy.run_path({str(CLAIMS_PY)!r})\n"
-            "_claims['install'](get_ipython())")
+RECORDER = load_cell("claims", "_claims", "install")
 REPORT = "_claims['report']()"
 
 

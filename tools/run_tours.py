@@ -34,6 +34,7 @@ import nbformat
 
 from tools.executor import execute
 from tools.gallery import write_gallery
+from tools.kernel import load_cell
 from tools.kernel.cell_profile import MARK as PROFILE_MARK
 from tools.kernel.claims import VALUES_MARK
 from tools.pages import first_figure, local_mathjax, offline_page, title_of
@@ -42,19 +43,15 @@ from tools.tourmeta import ROOT, assert_kinds, tour_sources
 BUILD = ROOT / "build"
 # workers start fresh (not forked: the parent may have started JAX's or BLAS's threads)
 SPAWN = multiprocessing.get_context("spawn")
-PROFILE_PY = Path(__file__).resolve().parent / "kernel" / "cell_profile.py"
 
 # --profile: a first cell (removed from the saved copy) that loads tools/kernel/cell_profile.py
 # by path in the kernel and times each cell; a last one prints the report after PROFILE_MARK.
-PROFILER = (f"import runpy as _runpy\n_profile = _runpy.run_path({str(PROFILE_PY)!r})\n"
-            "_profile['install'](get_ipython())")
+PROFILER = load_cell("cell_profile", "_profile", "install")
 PROFILE_REPORT = "_profile['report']()"
-CLAIMS_PY = Path(__file__).resolve().parent / "kernel" / "claims.py"
 # Always: a first cell that records the operands of every claim's comparison (the asserts still
 # raise; tools/kernel/claims.py), and a last one that prints them after VALUES_MARK. The site's
 # claims tables show them. Both cells are removed from the saved copy.
-VALUES = (f"import runpy as _runpy\n_claims = _runpy.run_path({str(CLAIMS_PY)!r})\n"
-          "_claims['install_values'](get_ipython())")
+VALUES = load_cell("claims", "_claims", "install_values")
 VALUES_REPORT = "_claims['report_values']()"
 
 

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
-import pytest
 
 from tools.tourmeta import ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium (make e2e installs it)")
 
 MARKDOWN = r"""# 0. Offline page check
 
@@ -37,40 +31,21 @@ def show(tau):
 interact(show, tau=FloatSlider(min=0.0, max=1.0, value=0.5));"""
 
 
-def test_tour_page_is_typeset_offline(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_tour_page_is_typeset_offline(tmp_path, open_offline):
     path = tmp_path / "offline_check.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(MARKDOWN),
                                                    nbformat.v4.new_code_cell(SLIDER)]), path)
     subprocess.run([sys.executable, "-m", "tools.run_tours", "--notebook",
                     str(path)], check=True, cwd=ROOT)
-    page_path = ROOT / "build" / "offline_check.html"
-    off_machine = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
-        page = browser.new_page()
-
-        def gate(route):
-            if route.request.url.startswith("file://"):
-                route.continue_()
-            else:
-                off_machine.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", gate)
-        page.goto(page_path.as_uri())
-        page.wait_for_selector(".MathJax", timeout=30_000)
-        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue "
-                               "&& MathJax.Hub.queue.pending === 0", timeout=30_000)
-        typeset = page.locator(".MathJax").count()
-        text = page.locator("body").inner_text()
-        images = page.locator(".jp-OutputArea-output img")
-        shown = images.count() and images.first.evaluate("el => el.complete && el.naturalWidth > 0")
-        page.screenshot(path=str(ROOT / "build" / "offline_page.png"), full_page=True)
-        browser.close()
+    page, off_machine = open_offline((ROOT / "build" / "offline_check.html").as_uri())
+    page.wait_for_selector(".MathJax", timeout=30_000)
+    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue "
+                           "&& MathJax.Hub.queue.pending === 0", timeout=30_000)
+    typeset = page.locator(".MathJax").count()
+    text = page.locator("body").inner_text()
+    images = page.locator(".jp-OutputArea-output img")
+    shown = images.count() and images.first.evaluate("el => el.complete && el.naturalWidth > 0")
+    page.screenshot(path=str(ROOT / "build" / "offline_page.png"), full_page=True)
     assert off_machine == [], f"the page asked for {off_machine}"
     assert typeset >= 2, "inline and displayed formulas are typeset"
     assert "$" not in text, "no raw $…$ left in the page"
