@@ -115,7 +115,7 @@ badges: $(STAMP)
 # Re-pin: resolve the newest versions allowed by pyproject.toml into requirements.lock.
 lock:
 	rm -rf /tmp/aitours-lock && $(PYTHON) -m venv /tmp/aitours-lock
-	/tmp/aitours-lock/bin/pip install -q -e ".[dev,e2e]"
+	/tmp/aitours-lock/bin/pip install -q -e ".[dev,e2e,docs]"
 	/tmp/aitours-lock/bin/pip freeze --exclude-editable | grep -v '^aitours' > requirements.lock
 
 lab: $(STAMP)
