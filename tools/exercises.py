@@ -61,12 +61,19 @@ def student_source(source: str) -> str:
     return "\n".join(out)
 
 
+def exercise_cell_source(source: str) -> str:
+    """What the student's version of exercise cell ``source`` holds: a ``# exercise`` line, then
+    the cell with its stubs in place of its solutions (also nbgrader's student version:
+    tools.nbgrader_course)."""
+    return "# exercise\n" + student_source(source)
+
+
 def student_notebook(py: Path) -> nbformat.NotebookNode:
     """The student version of tour ``py``: stubs in place of solutions, its own Colab badge."""
     nb = notebook_from_source(py)
     for cell in nb.cells:
         if cell.cell_type == "code" and is_exercise(cell.source):
-            cell.source = "# exercise\n" + student_source(cell.source)
+            cell.source = exercise_cell_source(cell.source)
             cell.metadata.pop("jupyter", None)  # not collapsed: this is the student's cell
     first = nb.cells[0]
     first.source = BADGE_RE.sub(lambda m: colab_badge(py.stem, "exercises"), first.source) + NOTE
