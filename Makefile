@@ -43,9 +43,13 @@ site: $(STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev,docs]"
 	$(BIN)/python -m tools.site
 
-# A benchmark, not a test: tours cold, the SGD peer experiment, flop counts -> build/bench.json
+# A benchmark, not a test: tours cold, import cells, roofline, PyTorch peer (with the bench
+# extra), SGD peer, flop counts -> build/bench.json and one table of #28's targets.
+# Parts: make bench BENCH="--only torch,roofline,imports,sgd"
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	@$(BIN)/python -c "import torch" 2>/dev/null || echo "torch not installed: the PyTorch peer \
+	is skipped (install it with $(BIN)/pip install torch==2.13.0, the bench extra's CPU wheel)"
+	$(BIN)/python -m bench.run $(BENCH)
 
 # Negative controls: every claim must be killed by one (docs/CONVENTIONS.md); two runs at a time.
 CONTROLS_JOBS ?= 2

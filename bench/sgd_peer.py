@@ -83,6 +83,15 @@ def run_aitours(X, y, runs: int = RUNS, steps: int = STEPS, every: int = EVERY):
     return np.asarray(risk_curve(logistic, iterates, Xj, yj))
 
 
+def blas_info() -> list[dict]:
+    """The BLAS / OpenMP libraries loaded in this process, as threadpoolctl sees them (XLA's own
+    CPU kernels are not among them)."""
+    from threadpoolctl import threadpool_info
+
+    return [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for d in threadpool_info()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("side", choices=["numpy", "aitours"])
@@ -100,7 +109,7 @@ def main() -> None:
         seconds.append(time.perf_counter() - t0)
     print(json.dumps({"side": args.side, "seconds": seconds,
                       "final_loss": float(losses[:, -1].mean()),
-                      "curve_shape": list(losses.shape)}))
+                      "curve_shape": list(losses.shape), "blas": blas_info()}))
 
 
 if __name__ == "__main__":

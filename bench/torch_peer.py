@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.sgd_peer import blas_info
+
 ROOT = Path(__file__).resolve().parents[1]
 TOUR = ROOT / "tours" / "11_next_token.py"
 KEYS = ("N_STEPS", "EVAL_EVERY", "WIDTH", "N_LAYERS", "N_HEADS", "MLP_RATIO", "CONTEXT", "BATCH",
@@ -66,14 +68,6 @@ def lr_factor(step: int, n_steps: int, warmup: int) -> float:
         return step / warmup
     t = min(step - warmup, decay - warmup) / (decay - warmup)
     return 0.5 * (1 + math.cos(math.pi * t))
-
-
-def blas_info() -> list[dict]:
-    """The BLAS / OpenMP libraries loaded in this process, as threadpoolctl sees them."""
-    from threadpoolctl import threadpool_info
-
-    return [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
-            for d in threadpool_info()]
 
 
 # --------------------------------------------------------------------------- PyTorch
