@@ -34,7 +34,7 @@ import multiprocessing
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -163,9 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(jobs)} control runs over {len(paths)} notebooks, {args.jobs} at a time",
           flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=SPAWN) as pool:
-        futures = [pool.submit(run_control, path, name, spec, args.timeout)
-                   for path, name, spec in jobs]
-        runs = [f.result() for f in futures]
+        futures = {pool.submit(run_control, path, name, spec, args.timeout): i
+                   for i, (path, name, spec) in enumerate(jobs)}
+        runs = [None] * len(jobs)
+        for done, future in enumerate(as_completed(futures), 1):  # progress, as runs finish
+            run = runs[futures[future]] = future.result()
+            print(f"  [{done}/{len(jobs)}] {run['tour']} {run['control']}: killed "
+                  f"{len(run['killed'])}/{run['evaluated']} in {run['seconds']:.0f} s", flush=True)
     n_claims = {path.stem: sum(c["tour"] == path.stem for c in claims) for path in paths}
     for run in runs:
         n = n_claims[run["tour"]]
