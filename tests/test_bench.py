@@ -143,6 +143,11 @@ def test_summary_rows_judge_each_target_of_issue_28():
         "SGD same final loss to 1e-3": True,
     }
     assert summary_rows({}) == []       # a part not run has no row
+    report = _report()
+    report["torch"]["eager-1t"] = {"error": "over 600 s"}
+    failed = summary_rows(report)[-4]
+    assert failed == {"target": "JAX vs PyTorch eager, 1 thread",
+                      "measured": "failed: over 600 s", "met": None}
 
 
 def test_summary_table_formats_every_row():
@@ -151,7 +156,7 @@ def test_summary_table_formats_every_row():
     rows = summary_rows(_report())
     text = format_summary(rows)
     assert len(text.splitlines()) == len(rows)
-    assert "MISSED" in text and "1.33x eager's time" in text
+    assert "MISSED" in text and "1.33x its time" in text
     md = format_summary(rows, markdown=True).splitlines()
     assert md[0].startswith("| target") and len(md) == len(rows) + 2
     assert all(line.count("|") == 4 for line in md)

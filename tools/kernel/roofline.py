@@ -69,7 +69,8 @@ def install(ip=None) -> None:
         compile_s = _STATE["compile"] - c0
         shapes = jax.tree.map(lambda a: (tuple(jax.numpy.shape(a)), str(jax.numpy.result_type(a))),
                               (params, data))
-        name = getattr(loss_fn, "__qualname__", type(loss_fn).__name__)
+        f = getattr(loss_fn, "func", loss_fn)   # a functools.partial: the function's name
+        name = getattr(f, "__qualname__", type(f).__name__).replace(".<locals>", "")
         key = (name, id(loss_fn), id(optimizer), str(shapes), kwargs.get("batch_size"))
         if key not in _STATE["flops"]:  # counted after the clock: its lowering is not timed
             _STATE["flops"][key] = _flops_per_step(loss_fn, params, optimizer, data,
