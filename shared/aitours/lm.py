@@ -37,6 +37,7 @@ import numpy as np
 import optax
 
 from aitours._checks import PyTree, _is_concrete, check_int, check_key, eager_reduce
+from aitours._draws import normals
 
 __all__ = ["Corpus", "corpus", "encode", "decode", "draw_windows", "eval_windows",
            "init_transformer", "init_attention", "attention", "transformer_logits",
@@ -142,11 +143,10 @@ def init_attention(key: jax.Array, width: int, heads: int) -> dict[str, jax.Arra
     if width % heads:
         raise ValueError(f"`width` ({width}) must be a multiple of `heads` ({heads})")
     d_head = width // heads
-    kq, kk, kv, ko = jax.random.split(key, 4)
-    draw = partial(jax.random.normal, shape=(heads, width, d_head))
-    return {"Wq": draw(kq) / np.sqrt(width), "Wk": draw(kk) / np.sqrt(width),
-            "Wv": draw(kv) / np.sqrt(width),
-            "Wo": jax.random.normal(ko, (heads, d_head, width)) / np.sqrt(width)}
+    Wq, Wk, Wv, Wo = normals(jax.random.split(key, 4),
+                             [(heads, width, d_head)] * 3 + [(heads, d_head, width)])
+    return {"Wq": Wq / np.sqrt(width), "Wk": Wk / np.sqrt(width), "Wv": Wv / np.sqrt(width),
+            "Wo": Wo / np.sqrt(width)}
 
 
 def _attend(p, h, causal):
@@ -202,14 +202,16 @@ def init_transformer(key: jax.Array, *, vocab: int, width: int, heads: int, laye
         raise TypeError(f"`init_mixer` must be callable, got {type(init_mixer).__name__}")
     d, w = s["width"], s["mlp_ratio"] * s["width"]
     k_embed, k_pos, *k_layers = jax.random.split(key, 2 + s["layers"])
-    blocks = []
-    for k in k_layers:
-        k_mix, k1, k2 = jax.random.split(k, 3)
-        blocks.append({"ln1": _ln(d), "mix": init_mixer(k_mix, d), "ln2": _ln(d),
-                       "W1": jax.random.normal(k1, (d, w)) / np.sqrt(d), "b1": jnp.zeros(w),
-                       "W2": jax.random.normal(k2, (w, d)) / np.sqrt(w), "b2": jnp.zeros(d)})
-    return {"embed": jax.random.normal(k_embed, (s["vocab"], d)),
-            "pos": jax.random.normal(k_pos, (s["context"], d)),
+    k_mix, k1, k2 = zip(*(jax.random.split(k, 3) for k in k_layers), strict=True)
+    # one compiled draw for all (same values as a jax.random.normal per array)
+    embed, pos, *mlp = normals([k_embed, k_pos, *k1, *k2],
+                               [(s["vocab"], d), (s["context"], d)] + [(d, w)] * len(k1)
+                               + [(w, d)] * len(k2))
+    blocks = [{"ln1": _ln(d), "mix": init_mixer(k_mix[i], d), "ln2": _ln(d),
+               "W1": mlp[i] / np.sqrt(d), "b1": jnp.zeros(w),
+               "W2": mlp[len(k1) + i] / np.sqrt(w), "b2": jnp.zeros(d)}
+              for i in range(len(k_layers))]
+    return {"embed": embed, "pos": pos,
             "blocks": blocks, "ln_out": _ln(d), "head": jnp.zeros((d, s["n_out"]))}
 
 

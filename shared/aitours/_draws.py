@@ -1,0 +1,46 @@
+"""Several Gaussian draws as one compiled random-number kernel, with the same values.
+
+``jax.random.normal(k, shape)`` compiles its own threefry kernel for every call site and shape:
+on a small CPU that costs 0.1–0.7 s of XLA compilation per draw, more than the draw itself.
+With JAX's default PRNG (threefry2x32, ``jax_threefry_partitionable`` on: the default since
+JAX 0.5) entry ``i`` of a draw depends only on the key and on its flat (row-major) index, so
+``normal(k, shape)`` equals the first ``prod(shape)`` entries of ``normal(k, (m,))`` for any
+``m >= prod(shape)``, reshaped. :func:`normals` draws every (key, shape) pair at the largest
+size, vmapped over the keys: one kernel, bit for bit the same arrays (a unit test checks it).
+Only eagerly: inside a traced function (``jit``, ``vmap``) XLA fuses each draw with what follows
+it, and a different fusion can move the last bit of a value, so there (and with another PRNG
+implementation) it makes one call per draw, as before.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+
+def _batched() -> bool:
+    return bool(jax.config.jax_threefry_partitionable) and \
+        jax.config.jax_default_prng_impl == "threefry2x32"
+
+
+@partial(jax.jit, static_argnums=1)
+def _normals(keys, shapes):
+    sizes = [math.prod(s) for s in shapes]
+    flat = jax.vmap(lambda k: jax.random.normal(k, (max(sizes),)))(keys)
+    return [flat[i, :n].reshape(s) for i, (n, s) in enumerate(zip(sizes, shapes, strict=True))]
+
+
+def normals(keys, shapes) -> list[jax.Array]:
+    """``[jax.random.normal(k, s) for k, s in zip(keys, shapes)]`` (float32), drawn as one
+    vmapped draw: the same values, one compiled kernel."""
+    shapes = tuple(tuple(int(d) for d in s) for s in shapes)
+    if len(keys) != len(shapes):
+        raise ValueError(f"got {len(keys)} keys for {len(shapes)} shapes")
+    traced = any(isinstance(k, jax.core.Tracer) for k in keys)
+    if len(shapes) < 2 or traced or not _batched() or \
+            jax.dtypes.issubdtype(jnp.asarray(keys[0]).dtype, jax.dtypes.prng_key):
+        return [jax.random.normal(k, s) for k, s in zip(keys, shapes, strict=True)]
+    return _normals(jnp.stack(keys), shapes)
