@@ -278,7 +278,10 @@ def bench_torch(pairs: int, tmp: Path, timeout: int = 600) -> dict:
     runs: dict[str, list[dict]] = {s: [] for s in TORCH_SIDES}
     for i in range(pairs):
         for side, argv in TORCH_SIDES.items():
-            env = {**os.environ, "AITOURS_JAX_CACHE_DIR": str(tmp / f"torch-peer-{i}")}
+            # both compilers cold: JAX's cache and inductor's (which keeps its programs in
+            # /tmp/torchinductor_$USER across processes) start empty
+            env = {**os.environ, "AITOURS_JAX_CACHE_DIR": str(tmp / f"torch-peer-{i}"),
+                   "TORCHINDUCTOR_CACHE_DIR": str(tmp / f"inductor-{i}-{side}")}
             try:
                 proc = subprocess.run([sys.executable, "-m", "bench.torch_peer", *argv],
                                       env=env, capture_output=True, text=True, cwd=ROOT,
