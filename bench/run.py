@@ -126,7 +126,9 @@ def bench_sgd(processes: int, repeats: int, tmp: Path) -> dict:
         warm = [s for r in rs for s in r["seconds"][1:]]
         out[side] = {"cold_s": statistics.median(r["seconds"][0] for r in rs),
                      "warm_s": statistics.median(warm) if warm else None,
-                     "final_loss": rs[0]["final_loss"], "blas": rs[0].get("blas")}
+                     "final_loss": rs[0]["final_loss"], "blas": rs[0].get("blas"),
+                     "cold_compile_s": statistics.median(r.get("compile_s", [0.0])[0]
+                                                         for r in rs)}
     pairs = list(zip(runs["numpy"], runs["aitours"], strict=True))
     cold_ratios = [a["seconds"][0] / b["seconds"][0] for a, b in pairs]
     out["speedup_cold"] = statistics.median(cold_ratios)
@@ -476,6 +478,8 @@ def print_sgd(s: dict, processes: int) -> None:
               f"{r['final_loss']:>12.5f}  {blas}")
     print(f"{'speed-up numpy/aitours':<22}{s['speedup_cold']:>8.1f}x"
           f"{_fmt(s['speedup_warm'], '.1f', 8, 'x')}   |loss gap| {s['final_loss_gap']:.1e}")
+    print(f"(aitours' cold call: {s['aitours']['cold_compile_s']:.2f} s of JAX tracing, "
+          "lowering and XLA compilation)")
     lo, hi = s["speedup_cold_range"]
     print(f"(medians of {processes} neighbouring pairs of processes; cold {lo:.1f}x to "
           f"{hi:.1f}x; numpy's process without {', '.join(FOREIGN_BLAS_ENV)})")

@@ -243,3 +243,16 @@ def test_torch_model_computes_aitours_lm_logits():
         theirs = model(torch.from_numpy(tokens.astype(np.int64))).numpy()
     np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-4)
     assert sum(p.numel() for p in model.parameters()) == lm.count_params(params)
+
+
+def test_torch_part_says_how_to_install_torch_when_absent(monkeypatch, tmp_path):
+    import importlib.util
+
+    from bench import run
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
+    out = run.bench_torch(1, tmp_path)
+    assert "pip install" in out["skipped"] and "torch==2.13.0" in out["skipped"]
+    assert run.summary_rows({"torch": out}) == []
