@@ -544,14 +544,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{r['width']:>6}{r['d']:>8}{r['flops_E']:>11.3g}"
                       f"{r['grad_over_E']:>8.2f}{r['fd_over_E']:>10.0f}")
         report["load"][part] = [before, load()]
-    report["summary"] = summary_rows(report)
-    print(f"\n== issue #28's targets (load {load()})")
-    print(format_summary(report["summary"]))
     saved.parent.mkdir(exist_ok=True)
+    kept = []
     if saved.exists() and set(parts) != set(PARTS):  # a partial run keeps the other parts
         previous = json.loads(saved.read_text())
-        report = {**{k: v for k, v in previous.items() if k in PARTS}, **report}
-        report["summary"] = summary_rows(report)
+        kept = [k for k in PARTS if k in previous and k not in report]
+        report = {**{k: previous[k] for k in kept}, **report}
+        report["load"] = {**previous.get("load", {}), **report["load"]}
+    report["summary"] = summary_rows(report)
+    print(f"\n== issue #28's targets (load {load()})"
+          + (f"; {', '.join(kept)} from the previous build/bench.json" if kept else ""))
+    print(format_summary(report["summary"]))
     saved.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {saved.relative_to(ROOT)}")
     return 0
