@@ -11,19 +11,25 @@ import pytest
 from tools import controls
 
 
-def tiny_notebook(path):
-    params = nbformat.v4.new_code_cell("N = 10")
+def write_notebook(path, parameters: str, declared: str, *code: str, title: str = "") -> None:
+    """A notebook following the convention: a parameters cell, a controls cell, then ``code``."""
+    params = nbformat.v4.new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]
-    declared = nbformat.v4.new_code_cell(
-        'CONTROLS = {"empty": {"set": {"N": 0}, "kills": ["the sum is positive"]},\n'
-        '            "crash": {"set": {"N": "ten"}, "kills": []}}')
-    declared.metadata["tags"] = ["controls"]
-    cells = [nbformat.v4.new_markdown_cell("# 0. Tiny"), params, declared,
-             nbformat.v4.new_code_cell("total = sum(range(N))\n"
-                                       "assert total > 0, 'claim: the sum is positive'\n"
-                                       "assert len(str(N)) >= 1, 'claim: N has digits'\n"
-                                       "assert total == total, 'sanity: equality'")]
+    controls_cell = nbformat.v4.new_code_cell(declared)
+    controls_cell.metadata["tags"] = ["controls"]
+    cells = ([nbformat.v4.new_markdown_cell(title)] if title else []) + [params, controls_cell]
+    cells += [nbformat.v4.new_code_cell(c) for c in code]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+
+
+def tiny_notebook(path):
+    write_notebook(path, "N = 10",
+                   'CONTROLS = {"empty": {"set": {"N": 0}, "kills": ["the sum is positive"]},\n'
+                   '            "crash": {"set": {"N": "ten"}, "kills": []}}',
+                   "total = sum(range(N))\n"
+                   "assert total > 0, 'claim: the sum is positive'\n"
+                   "assert len(str(N)) >= 1, 'claim: N has digits'\n"
+                   "assert total == total, 'sanity: equality'", title="# 0. Tiny")
 
 
 def test_harness_reports_the_vacuous_claim_as_surviving(tmp_path):
@@ -51,19 +57,14 @@ def test_controls_cell_is_checked():
 
 def test_targeted_and_blunt_controls(tmp_path):
     # five claims: a control killing 2 is targeted (max(2, 40 % of 5) = 2), one killing 3 blunt
-    params = nbformat.v4.new_code_cell("A = 1\nB = 1")
-    params.metadata["tags"] = ["parameters"]
-    declared = nbformat.v4.new_code_cell(
-        'CONTROLS = {"no_a": {"set": {"A": 0}, "kills": ["a is one"]},\n'
-        '            "no_b": {"set": {"B": 0}, "kills": ["b is one"]}}')
-    declared.metadata["tags"] = ["controls"]
     claims = "\n".join([
         "assert A == 1, 'claim: a is one'", "assert A > 0, 'claim: a is positive'",
         "assert B == 1, 'claim: b is one'", "assert B > 0, 'claim: b is positive'",
         "assert B >= 1, 'claim: b is at least one'"])
-    cells = [params, declared, nbformat.v4.new_code_cell(claims)]
     path, out = tmp_path / "five.ipynb", tmp_path / "controls.json"
-    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    write_notebook(path, "A = 1\nB = 1",
+                   'CONTROLS = {"no_a": {"set": {"A": 0}, "kills": ["a is one"]},\n'
+                   '            "no_b": {"set": {"B": 0}, "kills": ["b is one"]}}', claims)
     status = controls.main(["--notebook", str(path), "--jobs", "1", "--out", str(out)])
     report = json.loads(out.read_text())
     runs = {r["control"]: r for r in report["controls"]}
