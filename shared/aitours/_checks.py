@@ -152,3 +152,18 @@ def check_pair(value, name: str) -> tuple:
     if len(pair) != 2:
         raise ValueError(f"`{name}` must be a pair (lo, hi), got {len(pair)} entries: {value!r}")
     return pair
+
+
+def sample_count(data: PyTree) -> int:
+    """The number of samples n of ``data``: the leading size its leaves share (n >= 1); a
+    ``ValueError`` naming ``data`` otherwise (no leaf, unequal leading sizes, no sample)."""
+    leaves = jax.tree.leaves(data)
+    if not leaves:
+        raise ValueError("`data` must hold at least one array of samples")
+    lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None for leaf in leaves}
+    if None in lengths or len(lengths) != 1:
+        raise ValueError("`data` leaves must share their leading axis (one row per sample), "
+                         f"got shapes {[tuple(jnp.shape(a)) for a in leaves]}")
+    if lengths == {0}:
+        raise ValueError("`data` is empty: no sample to draw from")
+    return lengths.pop()

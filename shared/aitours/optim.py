@@ -28,7 +28,14 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from aitours._checks import PyTree, check_finite_tree, check_int, check_key, check_positive
+from aitours._checks import (
+    PyTree,
+    check_finite_tree,
+    check_int,
+    check_key,
+    check_positive,
+    sample_count,
+)
 
 __all__ = ["gradient_descent", "sgd", "draw_indices"]
 
@@ -219,15 +226,7 @@ def sgd(grad_i: Callable[[PyTree, PyTree], PyTree], x0: PyTree, data: PyTree, n_
     x0 = jax.tree.map(jnp.asarray, x0)
     if not jax.tree.leaves(x0):
         raise ValueError("`x0` must hold at least one array (the parameters)")
-    leaves = jax.tree.leaves(data)
-    if not leaves:
-        raise ValueError("`data` must hold at least one array of samples")
-    rows = {jnp.shape(a)[0] if jnp.ndim(a) else None for a in leaves}
-    if None in rows or len(rows) != 1:
-        raise ValueError("`data` arrays must share their leading axis (one row per sample), "
-                         f"got shapes {[tuple(jnp.shape(a)) for a in leaves]}")
-    if rows == {0}:
-        raise ValueError("`data` is empty: no sample to draw from")
+    sample_count(data)
     check_finite_tree(x0, "x0")
     check_finite_tree(data, "data")     # one NaN sample would poison every later iterate
     check_key(key)

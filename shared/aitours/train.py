@@ -28,7 +28,7 @@ import optax
 from jax import lax
 from tqdm.auto import tqdm
 
-from aitours._checks import PyTree, check_finite_tree, check_int, check_key
+from aitours._checks import PyTree, check_finite_tree, check_int, check_key, sample_count
 from aitours.optim import draw_indices
 
 __all__ = ["make_step", "fit", "minibatch"]
@@ -39,23 +39,9 @@ def minibatch(key: jax.Array, data: PyTree, batch_size: int) -> PyTree:
     axis of n samples: returns the same pytree with leading axis ``batch_size``."""
     check_key(key)
     batch_size = check_int(batch_size, "batch_size")
-    n = _samples(data)
+    n = sample_count(data)
     idx = draw_indices(key, (batch_size,), n)
     return jax.tree.map(lambda a: a[idx], data)
-
-
-def _samples(data: PyTree) -> int:
-    """The number of samples n, the leading size shared by the leaves of ``data`` (n >= 1)."""
-    leaves = jax.tree.leaves(data)
-    if not leaves:
-        raise ValueError("`data` must hold at least one array of samples")
-    lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None for leaf in leaves}
-    if None in lengths or len(lengths) != 1:
-        raise ValueError("`data` leaves must share their leading axis (the samples) to draw "
-                         f"minibatches; got leading sizes {sorted(map(str, lengths))}")
-    if lengths == {0}:
-        raise ValueError("`data` is empty: no sample to draw a minibatch from")
-    return lengths.pop()
 
 
 def make_step(loss_fn: Callable, optimizer: optax.GradientTransformation) -> Callable:
@@ -172,7 +158,7 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
         batch_size = check_int(batch_size, "batch_size")
         if data is None:
             raise ValueError("`batch_size` needs `data` to draw minibatches from")
-        _samples(data)
+        sample_count(data)
     check_finite_tree(params, "params")
     check_finite_tree(data, "data")    # a NaN sample would make every later loss NaN
     # Python scalars make weakly typed arrays (jnp.full(n, 0.5)); a compiled chunk returns them
