@@ -181,6 +181,36 @@ def test_report_after_reads_the_last_cells_json():
         report_after(nb, "MARK")
 
 
+def test_compile_clock_counts_nested_events_once():
+    from tools.kernel.compile_clock import CompileClock
+
+    clock = CompileClock()
+    for interval in [(0.0, 4.0), (1.0, 2.0), (3.0, 5.0), (7.0, 8.0)]:  # (1, 2) nests in (0, 4)
+        clock.add(*interval)
+    assert clock.seconds(0.0, 10.0) == pytest.approx(6.0)
+    assert clock.seconds(2.0, 7.5) == pytest.approx(3.5)  # clipped to the stretch asked
+    assert clock.seconds(5.0, 7.0) == 0.0
+
+
+def test_compile_clock_stays_within_the_wall_time_of_nested_jits():
+    import time
+
+    import jax
+    import jax.numpy as jnp
+
+    from tools.kernel.compile_clock import CompileClock
+
+    # a jit inside a jit inside a jit: nested trace events on JAX 0.5
+    inner = jax.jit(lambda x: jnp.sin(x) * 3.0)
+    middle = jax.jit(lambda x: inner(x) + inner(2 * x))
+    outer = jax.jit(lambda x: middle(x) @ middle(x).T)
+    clock = CompileClock().install()
+    t0 = time.perf_counter()
+    outer(jnp.ones((5, 5))).block_until_ready()
+    t1 = time.perf_counter()
+    assert 0.0 < clock.seconds(t0, t1) <= t1 - t0
+
+
 def test_roofline_wraps_fit_and_counts_one_steps_flops():
     import runpy
 

@@ -1,25 +1,22 @@
 """Per-cell profile of a tour, run inside its kernel by ``run_tours --profile``.
 
 ``install(ip)`` times, for each cell, JAX's compilation (tracing, lowering, XLA compile and
-persistent-cache reads: ``jax.monitoring`` events), numba's compilation (its compile events) and
-figure rendering (the backends' ``print_figure``); ``report()`` prints them after ``MARK`` as one
+persistent-cache reads: ``compile_clock.py``, nested events counted once), numba's compilation
+(its compile events) and figure rendering (the backends' ``print_figure``); ``report()`` prints them after ``MARK`` as one
 JSON line ``[[wall, compile, plot], ...]``, one entry per cell run after ``install``.
 """
 
 from __future__ import annotations
 
 import json
+import runpy
 import sys
 import time
+from pathlib import Path
 
 MARK = "__AITOURS_PROFILE__"
-_COMPILE_EVENTS = ("/jax/core/compile/", "/jax/compilation_cache/cache_retrieval")
-_PROF: dict = {"compile": 0.0, "plot": 0.0, "cells": [], "numba": False}
-
-
-def _on_jax_event(event: str, duration: float, **kwargs) -> None:
-    if event.startswith(_COMPILE_EVENTS):
-        _PROF["compile"] += duration
+_CLOCK = runpy.run_path(str(Path(__file__).with_name("compile_clock.py")))["CompileClock"]()
+_PROF: dict = {"plot": 0.0, "cells": [], "numba": False}
 
 
 def _time_figures() -> None:
@@ -51,7 +48,7 @@ def _time_numba() -> None:
         def on_end(self, event):
             self.depth -= 1
             if self.depth == 0:
-                _PROF["compile"] += time.perf_counter() - self.t0
+                _CLOCK.add(self.t0, time.perf_counter())
 
     event.register("numba:compile", Listener())
 
@@ -60,19 +57,17 @@ def _pre(info) -> None:
     if "numba" in sys.modules and not _PROF["numba"]:
         _PROF["numba"] = True
         _time_numba()
-    _PROF["_t"], _PROF["_c"], _PROF["_p"] = time.perf_counter(), _PROF["compile"], _PROF["plot"]
+    _PROF["_t"], _PROF["_p"] = time.perf_counter(), _PROF["plot"]
 
 
 def _post(result) -> None:
-    _PROF["cells"].append([time.perf_counter() - _PROF["_t"], _PROF["compile"] - _PROF["_c"],
-                           _PROF["plot"] - _PROF["_p"]])
+    t0, t1 = _PROF["_t"], time.perf_counter()
+    _PROF["cells"].append([t1 - t0, _CLOCK.seconds(t0, t1), _PROF["plot"] - _PROF["_p"]])
 
 
 def install(ip) -> None:
     """Start timing every cell of IPython shell ``ip`` (``get_ipython()``)."""
-    import jax.monitoring
-
-    jax.monitoring.register_event_duration_secs_listener(_on_jax_event)
+    _CLOCK.install()
     _time_figures()
     ip.events.register("pre_run_cell", _pre)
     ip.events.register("post_run_cell", _post)

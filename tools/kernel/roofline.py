@@ -4,7 +4,7 @@
 ``install(ip)`` (a first injected cell, before the tour's imports) replaces
 ``aitours.train.fit`` by a wrapper, so that the tour's ``from aitours.train import fit`` gets it.
 Each call is timed, less the JAX compilation that happened during it (tracing, lowering, XLA
-compile or cache read: the ``jax.monitoring`` ``/jax/core/compile/`` duration events); after
+compile or cache read, ``compile_clock.py``); after
 the call, XLA's cost analysis of *one* training step (``make_step(loss_fn, optimizer)`` on the
 call's parameter, optimiser-state and batch shapes, as lowered, no compilation) gives the flops
 per step. ``report()`` prints after ``MARK`` one JSON line: a list of ``{"loss_fn", "n_steps",
@@ -15,18 +15,13 @@ returns exactly what ``fit`` returns.
 from __future__ import annotations
 
 import json
+import runpy
 import time
+from pathlib import Path
 
 MARK = "__AITOURS_ROOFLINE__"
-# tracing, lowering and XLA's compile; a persistent-cache read is timed inside the latter's
-# backend_compile_duration event, so its own cache_retrieval event is not added again
-_COMPILE_EVENTS = ("/jax/core/compile/",)
-_STATE: dict = {"compile": 0.0, "calls": [], "flops": {}}
-
-
-def _on_jax_event(event: str, duration: float, **kwargs) -> None:
-    if event.startswith(_COMPILE_EVENTS):
-        _STATE["compile"] += duration
+_CLOCK = runpy.run_path(str(Path(__file__).with_name("compile_clock.py")))["CompileClock"]()
+_STATE: dict = {"calls": [], "flops": {}}
 
 
 def _flops_per_step(loss_fn, params, optimizer, data, batch_size, opt_state) -> float:
@@ -54,19 +49,19 @@ def _flops_per_step(loss_fn, params, optimizer, data, batch_size, opt_state) -> 
 def install(ip=None) -> None:
     """Wrap ``aitours.train.fit`` (``ip``, the IPython shell, is not needed)."""
     import jax
-    import jax.monitoring
 
     import aitours.train as train
 
-    jax.monitoring.register_event_duration_secs_listener(_on_jax_event)
+    _CLOCK.install()
     fit = train.fit
 
     def timed_fit(loss_fn, params, optimizer, n_steps, data=None, **kwargs):
-        c0, t0 = _STATE["compile"], time.perf_counter()
+        t0 = time.perf_counter()
         out = fit(loss_fn, params, optimizer, n_steps, data, **kwargs)
         jax.block_until_ready(out[0])
-        seconds = time.perf_counter() - t0
-        compile_s = _STATE["compile"] - c0
+        t1 = time.perf_counter()
+        seconds = t1 - t0
+        compile_s = _CLOCK.seconds(t0, t1)
         shapes = jax.tree.map(lambda a: (tuple(jax.numpy.shape(a)), str(jax.numpy.result_type(a))),
                               (params, data))
         f = getattr(loss_fn, "func", loss_fn)   # a functools.partial: the function's name
