@@ -2,8 +2,9 @@
 
 ``install(ip)`` times, for each cell, JAX's compilation (tracing, lowering, XLA compile and
 persistent-cache reads: ``compile_clock.py``, nested events counted once), numba's compilation
-(its compile events) and figure rendering (the backends' ``print_figure``); ``report()`` prints them after ``MARK`` as one
-JSON line ``[[wall, compile, plot], ...]``, one entry per cell run after ``install``.
+(its compile events) and figure rendering (the backends' ``print_figure``); ``report()`` prints
+them after ``MARK`` as one JSON line ``[[wall, compile, plot], ...]``, one entry per cell run
+after ``install``.
 """
 
 from __future__ import annotations
