@@ -80,7 +80,7 @@ test-perf: $(STAMP)
 # Every tour executed by nbval; the tours' own asserts check the math. Two workers, one
 # notebook each (--dist loadfile keeps a notebook's cells on one kernel).
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -p tools.nbval_kernel --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
 
 # The lower bounds of pyproject.toml are a promise: a venv at exactly those versions
@@ -96,7 +96,7 @@ $(MIN_STAMP): pyproject.toml requirements-min.txt
 test-min: $(MIN_STAMP)
 	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE "^(numpy|jax|jaxlib|optax|matplotlib|scikit-learn|ipywidgets|umap-learn) "
 	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/e2e -m "not perf" tests
-	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -p tools.nbval_kernel --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=$(NBVAL_TIMEOUT) -n 2 --dist loadfile tours/*.ipynb
 
 # Users' paths, end to end: JupyterLab in a real browser (Debian's chromium via Playwright) and a

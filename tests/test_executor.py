@@ -122,3 +122,26 @@ def test_errors_and_timeouts_name_the_cell(tmp_path):
     assert result["status"] == "TIMEOUT" and result["error"].startswith("cell 1 ")
     with pytest.raises(ValueError, match="timeout"):
         execute(nb, cwd=tmp_path, timeout=0)
+
+
+@pytest.mark.parametrize("plugin", [True, False])
+def test_nbval_kernel_plugin_puts_kernels_on_ipc(tmp_path, plugin):
+    """With ``-p tools.nbval_kernel`` (as the Makefile runs nbval) the kernel's transport is IPC,
+    its socket directory lives under TMPDIR and is gone after the run; without it, nbval's TCP."""
+    work, tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir(), tmp.mkdir()
+    expected = "ipc" if plugin else "tcp"
+    check = ("import json\nfrom ipykernel.connect import get_connection_info\n"
+             f"assert json.loads(get_connection_info())['transport'] == {expected!r}")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(check)]),
+                   work / "transport.ipynb")
+    (work / "pytest.ini").write_text("[pytest]\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, TMPDIR=str(tmp))
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+            "--nbval-current-env", "transport.ipynb"]
+    if plugin:
+        args[6:6] = ["-p", "tools.nbval_kernel"]
+    run = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith("aitours-kernel-")]

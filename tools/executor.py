@@ -77,6 +77,17 @@ class _OutputWidget(OutputWidget):
         self.kernel_client.shell_channel.socket.send_multipart(frames)
 
 
+def use_ipc(km) -> str:
+    """Put jupyter_client kernel manager ``km`` (not started yet) on IPC transport: its sockets
+    become files in a fresh private temporary directory, whose path is returned for the caller
+    to remove once the kernel is gone. Over TCP, the free ports jupyter_client picks in this
+    process may be taken by another one before the kernel binds them; a socket file cannot."""
+    ipc_dir = tempfile.mkdtemp(prefix="aitours-kernel-")
+    km.transport = "ipc"
+    km.ip = os.path.join(ipc_dir, "kernel")
+    return ipc_dir
+
+
 class TourClient(NotebookClient):
     """``NotebookClient`` with the Output-widget fix, cell timing on, and a 120 s cell timeout."""
 
@@ -90,9 +101,7 @@ class TourClient(NotebookClient):
     def create_kernel_manager(self):
         """nbclient's kernel manager, on IPC transport in a private temporary directory."""
         km = super().create_kernel_manager()
-        self._ipc_dir = tempfile.mkdtemp(prefix="aitours-kernel-")
-        km.transport = "ipc"
-        km.ip = os.path.join(self._ipc_dir, "kernel")
+        self._ipc_dir = use_ipc(km)
         return km
 
     async def _async_cleanup_kernel(self) -> None:
