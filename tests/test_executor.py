@@ -15,15 +15,18 @@ the unpatched ``NotebookClient`` and see it fail.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tools.executor import STALL_SECONDS, TourClient, cell_gaps, execute
+from tools.executor import STALL_SECONDS, TourClient, cell_gaps, execute, use_ipc
 
 N_WIDGET_CELLS, RUNS, MAX_GAP = 40, 3, 2.0
 CELL_TIMEOUT = 8  # a stall lasts the cell timeout: keep it short here
@@ -128,8 +131,10 @@ def test_errors_and_timeouts_name_the_cell(tmp_path):
 def test_nbval_kernel_plugin_puts_kernels_on_ipc(tmp_path, plugin):
     """With ``-p tools.nbval_kernel`` (as the Makefile runs nbval) the kernel's transport is IPC,
     its socket directory lives under TMPDIR and is gone after the run; without it, nbval's TCP."""
-    work, tmp = tmp_path / "work", tmp_path / "tmp"
-    work.mkdir(), tmp.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    # a short TMPDIR of its own (pytest's tmp_path under xdist is too long for a socket path)
+    tmp = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
     expected = "ipc" if plugin else "tcp"
     check = ("import json\nfrom ipykernel.connect import get_connection_info\n"
              f"assert json.loads(get_connection_info())['transport'] == {expected!r}")
@@ -144,4 +149,23 @@ def test_nbval_kernel_plugin_puts_kernels_on_ipc(tmp_path, plugin):
         args[6:6] = ["-p", "tools.nbval_kernel"]
     run = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
-    assert not [p.name for p in tmp.iterdir() if p.name.startswith("aitours-kernel-")]
+    left = [p.name for p in tmp.iterdir() if p.name.startswith("aitours-kernel-")]
+    shutil.rmtree(tmp)
+    assert not left
+
+
+def test_ipc_directory_fits_a_socket_path_under_a_long_tmpdir(tmp_path, monkeypatch):
+    long_dir = tmp_path / ("x" * 80)
+    long_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long_dir))
+
+    class Manager:  # what use_ipc sets: transport and ip
+        transport, ip = "tcp", "127.0.0.1"
+
+    km = Manager()
+    ipc_dir = use_ipc(km)
+    try:
+        assert km.transport == "ipc" and km.ip.startswith(ipc_dir)
+        assert len(km.ip) + len("-65535") <= 107 and not ipc_dir.startswith(str(long_dir))
+    finally:
+        shutil.rmtree(ipc_dir)

@@ -81,8 +81,13 @@ def use_ipc(km) -> str:
     """Put jupyter_client kernel manager ``km`` (not started yet) on IPC transport: its sockets
     become files in a fresh private temporary directory, whose path is returned for the caller
     to remove once the kernel is gone. Over TCP, the free ports jupyter_client picks in this
-    process may be taken by another one before the kernel binds them; a socket file cannot."""
-    ipc_dir = tempfile.mkdtemp(prefix="aitours-kernel-")
+    process may be taken by another one before the kernel binds them; a socket file cannot.
+    A Unix socket's path holds at most 107 bytes: under a long TMPDIR the directory goes to
+    /tmp instead."""
+    base = tempfile.gettempdir()
+    if len(base) > 60 and os.path.isdir("/tmp"):  # a socket's path must fit in 107 bytes
+        base = "/tmp"
+    ipc_dir = tempfile.mkdtemp(prefix="aitours-kernel-", dir=base)
     km.transport = "ipc"
     km.ip = os.path.join(ipc_dir, "kernel")
     return ipc_dir
