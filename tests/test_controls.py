@@ -95,3 +95,19 @@ def test_seed_sweep_reports_every_failing_claim(tmp_path, capsys):
     assert "seed 1: ok" in out and "| value 1" in out
     assert "seed 5: FAILED" in out and "claim: not two" in out and "claim: small" in out
     assert "1/2 seeds pass every claim" in out
+
+
+def test_seed_sweep_overrides_a_parameter(tmp_path, capsys):
+    from tools import seed_sweep
+
+    tour = tmp_path / "t.py"
+    tour.write_text('# %% tags=["parameters"]\nSEED = 0\nSTEPS = 10\nNAME = "a"\n# %%\n'
+                    'print("steps", STEPS, NAME)\nassert STEPS < 100, "claim: few steps"\n')
+    assert seed_sweep.main([str(tour), "--seeds", "1", "--set", "STEPS=400",
+                            "--set", "NAME='b'"]) == 1
+    out = capsys.readouterr().out
+    assert "| steps 400 b" in out and "claim: few steps" in out
+    with pytest.raises(SystemExit):
+        seed_sweep.main([str(tour), "--set", "STEPS"])
+    with pytest.raises(SystemExit):
+        seed_sweep.main([str(tour), "--set", "STEPS=four hundred"])
