@@ -560,7 +560,7 @@ for m in log_p:
 # The masking claim is therefore a weak one, against the most frequent character; the table
 # shows the stronger baselines it does not beat. Over seeds 0–9 and 10 random: next-token
 # accuracy leads the others by 4.0–6.6 points (asserted: 3); the masking model beats the
-# most frequent character by 6.6–8.2 points (asserted: 5) and trails the bigram by 7.5–9.4;
+# most frequent character by 6.7–8.1 points (asserted: 5) and trails the bigram by 7.2–9.4;
 # the denoiser beats copying by 1.9–2.4 points (asserted: 1).
 #
 # Denoising is scored here on the corrupted characters, the hard part: the model does not know

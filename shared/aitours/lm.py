@@ -151,13 +151,15 @@ def init_attention(key: jax.Array, width: int, heads: int) -> dict[str, jax.Arra
 
 def _attend(p, h, causal):
     """Output (..., T, width) and weights (..., heads, T, T) of multi-head attention of h."""
-    q, k, v = (h[..., None, :, :] @ p[w] for w in ("Wq", "Wk", "Wv"))   # (..., heads, T, d)
-    scores = q @ jnp.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    # one contraction per map over all heads: written as h[..., None, :, :] @ W and a sum of
+    # the heads' outputs, XLA materialises a copy per head (1.6x slower training steps here)
+    q, k, v = (jnp.einsum("...tw,hwd->...htd", h, p[w]) for w in ("Wq", "Wk", "Wv"))
+    scores = q @ jnp.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])     # (..., heads, T, T)
     if causal:
         T = h.shape[-2]
         scores = jnp.where(jnp.tril(jnp.ones((T, T), dtype=bool)), scores, -jnp.inf)
     A = jax.nn.softmax(scores, axis=-1)
-    return jnp.sum((A @ v) @ p["Wo"], axis=-3), A
+    return jnp.einsum("...htd,hdw->...tw", A @ v, p["Wo"]), A
 
 
 def attention(p: dict, h: jax.Array, *, causal: bool) -> jax.Array:
