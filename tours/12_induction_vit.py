@@ -120,6 +120,7 @@ key = jax.random.PRNGKey(SEED)
 k_init, k_train, k_eval, k_vit = jax.random.split(key, 4)
 
 
+@partial(jax.jit, static_argnums=1)       # one program per n, not one per operation
 def sequences(key, n):
     """n sequences (n, T) of tokens and their string lengths L (n,)."""
     k_len, k_tok = jax.random.split(key)

@@ -31,6 +31,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import timeit
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -73,7 +74,7 @@ N_VALUES = 4               # values a key can take
 SCRAMBLE = False           # the queried value is drawn afresh: no association left to recall
 RECALL_STEPS = 500         # Adam steps of the attention model on associative recall
 RECALL_STATES = (2, 4, 8, 16, 32)       # state sizes of the recurrence on associative recall
-N_FIT = 2048               # sequences that fit the read-out of the recurrence's state
+N_FIT = 1024               # sequences that fit the read-out of the recurrence's state
 RECALL_BATCH = 32          # sequences per Adam step on associative recall
 RECALL_RADII = (0.9, 0.999)             # ring of |a| of the recurrence on associative recall
 RECALL_PHASE = 0.3         # largest phase arg(a) of that recurrence
@@ -175,8 +176,9 @@ def recurrence_layer(p, x, states=parallel_states):
     return jnp.real(states(a, u) @ C.T) + p["D"] * x
 
 
-p_demo = init_ssm(k1, 8, 4)
-x_demo = jax.random.normal(k2, (3, 20, 8))
+D_MODEL = max(WIDTHS)                              # the widest model's width, used from now on
+p_demo = init_ssm(k1, D_MODEL, STATE_COST)
+x_demo = jax.random.normal(k2, (3, 20, D_MODEL))
 y_ref = jax.jit(lambda p, x: recurrence_layer(p, x, jax.vmap(sequential_states, in_axes=(None, 0))))(p_demo, x_demo)
 print(f"|a| in [{float(jnp.abs(decay(p_demo)).min()):.2f}, {float(jnp.abs(decay(p_demo)).max()):.2f}]")
 assert float(jnp.max(jnp.abs(ssm(p_demo, x_demo) - y_ref))) < 1e-4, \
@@ -211,17 +213,16 @@ def convolution_layer(p, x):
 
 
 # %%
-D_MODEL = max(WIDTHS)
 ka, ks, kx = jax.random.split(k_cost, 3)
 p_att, p_rec = lm.init_attention(ka, D_MODEL, HEADS), init_ssm(ks, D_MODEL, STATE_COST)
 mixers = {"attention": lambda x: lm.attention(p_att, x, causal=True),
           "recurrence": lambda x: ssm(p_rec, x) if SSM_MODE == "scan" else convolution_layer(p_rec, x)}
-x_short = jax.random.normal(kx, (40, D_MODEL))
-assert float(jnp.max(jnp.abs(convolution_layer(p_rec, x_short) - ssm(p_rec, x_short)))) < 1e-3, \
+x_long = np.asarray(jax.random.normal(kx, (max(LENGTHS), D_MODEL)))  # one draw for all n
+x_short = x_long[:40]
+assert float(jnp.max(jnp.abs(jax.jit(convolution_layer)(p_rec, x_short) - ssm(p_rec, x_short)))) < 1e-3, \
     "sanity: the convolution view computes the same layer"
 flops = {name: [] for name in mixers}
 seconds = {name: [] for name in mixers}
-x_long = np.asarray(jax.random.normal(kx, (max(LENGTHS), D_MODEL)))  # one draw for all n
 for n in LENGTHS:
     x = x_long[:n]                                  # the inputs' values change only timings
     for name, f in mixers.items():
@@ -284,7 +285,6 @@ def mixer(p, h, *, causal):
     return lm.attention(p["att"], h, causal=causal) + ssm(p["ssm"], h)
 
 
-@jax.jit
 def init_model(key):
     """A width-D_MODEL model whose mixer holds attention and a recurrence of STATE_TEXT modes."""
     k_att, k_ssm = jax.random.split(jax.random.fold_in(key, 1))
@@ -306,12 +306,19 @@ def mask_of(width, live):
 
 # %%
 specs = [(w, "att") for w in WIDTHS] + [(D_MODEL, "ssm" if RECURRENT_MIXING else "none")]
-masks = jax.tree.map(lambda *m: jnp.asarray(np.stack(m)), *[mask_of(*spec) for spec in specs])
+masks = jax.tree.map(lambda *m: np.stack(m), *[mask_of(*spec) for spec in specs])   # numpy
 # a width-w matrix drawn at width D_MODEL has entries of variance 1/D_MODEL: rescale to 1/w
 FAN_IN_WIDTH = ("Wq", "Wk", "Wv", "Wo", "W1", "W2", "B")
 scale = np.array([np.sqrt(D_MODEL / w) for w, _ in specs], np.float32)
-params0 = jax.vmap(init_model)(jax.random.split(k_models, len(specs)))
-params0 = jax.tree_util.tree_map_with_path(lambda path, p, m: p * m * (scale.reshape(-1, *[1] * (p.ndim - 1)) if path[-1].key in FAN_IN_WIDTH else 1), params0, masks)
+
+
+@jax.jit
+def init_models(keys):
+    """The padded models side by side (leading axis: model), masked and rescaled."""
+    return jax.tree_util.tree_map_with_path(lambda path, p, m: p * m * (scale.reshape(-1, *[1] * (p.ndim - 1)) if path[-1].key in FAN_IN_WIDTH else 1), jax.vmap(init_model)(keys), masks)
+
+
+params0 = init_models(jax.random.split(k_models, len(specs)))
 N = np.array([sum(int(m[i].sum()) for m in jax.tree.leaves(masks["blocks"])) for i in range(len(specs))])
 print("non-embedding parameters N:", N[:-1], "| recurrent model:", N[-1])
 x_val, y_val = lm.eval_windows(valid_text, context=CONTEXT)
@@ -496,6 +503,7 @@ print(f"best size per budget: {N_opt}; grows with the budget: {bool(np.all(np.di
 # one-block attention model on the task.
 
 # %%
+@partial(jax.jit, static_argnums=1)
 def recall_batch(key, batch):
     """Pair tokens k·N_VALUES + v (batch, PAIRS), then query tokens; targets at the queries."""
     k_order, k_values, k_query = jax.random.split(key, 3)

@@ -467,7 +467,7 @@ future = jnp.asarray(position[None, None, :] >= position[:, None, None])   # (i,
 cost_lr = np.asarray(step_costs(params["diffusion"], y_val,
                                 jnp.broadcast_to(future, hidden.shape),
                                 jnp.broadcast_to(position[None, None, :] == position[:, None, None],
-                                                 hidden.shape)))
+                                                 hidden.shape).astype(jnp.float32)))
 print(f"left to right, K = T = {CONTEXT}: yardstick {yardstick(states[-1]):.2f} bits/char")
 print("\n".join("   " + show(w) for w in states[-1][:3]))
 print(f"exact left-to-right code length {cost_lr.mean():.3f} bits/char "

@@ -6,10 +6,12 @@ With JAX's default PRNG (threefry2x32, ``jax_threefry_partitionable`` on: the de
 JAX 0.5) entry ``i`` of a draw depends only on the key and on its flat (row-major) index, so
 ``normal(k, shape)`` equals the first ``prod(shape)`` entries of ``normal(k, (m,))`` for any
 ``m >= prod(shape)``, reshaped. :func:`normals` draws every (key, shape) pair at the largest
-size, vmapped over the keys: one kernel, bit for bit the same arrays (a unit test checks it).
-Only eagerly: inside a traced function (``jit``, ``vmap``) XLA fuses each draw with what follows
-it, and a different fusion can move the last bit of a value, so there (and with another PRNG
-implementation) it makes one call per draw, as before.
+size, vmapped over the keys: one kernel, bit for bit the same arrays when run eagerly (a unit
+test checks it). Inside a traced function (``jit``, ``vmap``) it is one kernel too, which cuts
+the compile time of a jitted initialisation about threefold (1.9 to 0.6 s for a one-block
+transformer here); there XLA fuses each draw with what follows it, so neither form is bit for
+bit the eager value (per-draw calls under ``jit`` are not either: the last bit moves by
+fusion). With another PRNG implementation it makes one call per draw.
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ def normals(keys, shapes) -> list[jax.Array]:
     shapes = tuple(tuple(int(d) for d in s) for s in shapes)
     if len(keys) != len(shapes):
         raise ValueError(f"got {len(keys)} keys for {len(shapes)} shapes")
-    traced = any(isinstance(k, jax.core.Tracer) for k in keys)
-    if len(shapes) < 2 or traced or not _batched() or \
+    if len(shapes) < 2 or not _batched() or \
             jax.dtypes.issubdtype(jnp.asarray(keys[0]).dtype, jax.dtypes.prng_key):
         return [jax.random.normal(k, s) for k, s in zip(keys, shapes, strict=True)]
     return _normals(jnp.stack(keys), shapes)

@@ -34,6 +34,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from aitours._checks import check_int, check_key
+from aitours._draws import normals
 
 __all__ = ["init_ssm", "decay", "combine", "linear_recurrence", "linear_recurrence_sequential",
            "ssm", "state_size"]
@@ -49,9 +50,11 @@ def _init(key, d_model, state, complex, r_min, r_max, max_phase):
     if complex:
         phase = max_phase * jax.random.uniform(k_p, (state,), minval=1e-3 / max_phase)
         params["theta_log"] = jnp.log(phase)
-    params["B"] = jax.random.normal(k_b, (parts, state, d_model)) / math.sqrt(parts * d_model)
-    params["C"] = jax.random.normal(k_c, (parts, d_model, state)) / math.sqrt(parts * state)
-    params["D"] = jax.random.normal(k_d, (d_model,))
+    B, C, D = normals([k_b, k_c, k_d], [(parts, state, d_model), (parts, d_model, state),
+                                        (d_model,)])
+    params["B"] = B / math.sqrt(parts * d_model)
+    params["C"] = C / math.sqrt(parts * state)
+    params["D"] = D
     return params
 
 

@@ -165,7 +165,8 @@ def fit(loss_fn: Callable, params: PyTree, optimizer: optax.GradientTransformati
     # strongly typed, and either way round the next chunk would compile again: make them strong
     params = _strong(params)
     if opt_state is None:
-        opt_state = optimizer.init(params)
+        # one compiled program: run op by op, the zeros of every leaf's shape compile apart
+        opt_state = jax.jit(optimizer.init)(params)
     else:
         expected = jax.tree.structure(jax.eval_shape(optimizer.init, params))
         if jax.tree.structure(opt_state) != expected:
