@@ -401,9 +401,9 @@ assert spread > 0.3 and rms < 0.1 * spread, "claim: validation bits/char falls w
 
 # %% [markdown]
 # Over the project's seed sweep (seeds 0–9 and ten random ones) the six final losses spread
-# over 0.85–1.16 bits and the law leaves residuals of at most 0.057 bits (rms; asserted:
+# over 0.85–1.07 bits and the law leaves residuals of at most 0.057 bits (rms; asserted:
 # a tenth of the spread). The exponent is less stable than the law: $\alpha$ ranged over
-# 0.04–0.32 (asserted: 0.03–0.6, the grid starts at 0.02), trading off against the floor $E$
+# 0.04–0.36 (asserted: 0.03–0.6, the grid starts at 0.02), trading off against the floor $E$
 # (from −0.5 to 3.6 bits; the negative floor of one seed is the fit's freedom, not a loss
 # below zero): six points of runs far from convergence do not pin the floor down. Kaplan et al. found
 # $\alpha_N \approx 0.076$ for models $10^5$ times larger trained to convergence; ours saw
@@ -477,7 +477,7 @@ print(f"best size per budget: {N_opt}; grows with the budget: {bool(np.all(np.di
 
 # %% [markdown]
 # In every seed of the sweep the best size grew with the budget (640 parameters at
-# $3 \cdot 10^8$ flops, 272 in one seed; 1664 at $10^9$; 3072, twice 4864, at $3 \cdot 10^9$):
+# $3 \cdot 10^8$ flops, 272 in four seeds; 1664 at $10^9$; 3072, twice 4864, at $3 \cdot 10^9$):
 # an exponent of 0.68–1.06, beside Chinchilla's 0.5 and Kaplan et al.'s 0.73. **This is a
 # measurement, not a checked claim**: its natural control, the shuffled text (nothing to learn
 # beyond frequencies), left the growth standing, so part of it comes from the design itself:
