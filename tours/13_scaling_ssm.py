@@ -647,12 +647,13 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 #
 # ## What this tour did not do, and its cost
 #
-# * **Over the time budget.** Without the compilation cache this tour took 67 s of CPU time
-#   (290 s wall) on the series' 2-core machine while other jobs loaded it ~8-fold, about 22 s
-#   of CPU with the cache warm: far above the 25 s budget of a cold run, of which compilation
-#   is more than half. The seven language models already share one vmapped program, and the
-#   checkpoints of one run serve parts 2 and 3; fewer sizes, steps or lengths would cut it
-#   further, at the cost of the margins above.
+# * **Over the time budget.** Cold (no compilation cache), this tour took 27.4 s on the
+#   series' 2-core machine when it was quiet (2026-12-06), 16.9 s of it compiling: 2.4 s
+#   over the 25 s budget. The seven language models already share one vmapped program, the
+#   checkpoints of one run serve parts 2 and 3, and each initialisation is one compiled
+#   program; what is left is mostly the two training programs (about 5 s to compile), the
+#   cost study's six programs (2 s) and 5 s of training. Fewer sizes, steps or lengths would
+#   cut it further, at the cost of the margins above.
 # * **Part 3 is not a checked claim.** It reads shorter runs off one constant-learning-rate
 #   run per size (Chinchilla trained each $(N, D)$ separately with a tuned cosine schedule);
 #   the token range (a factor 16) leaves each budget three or four sizes, and the shuffled-text
