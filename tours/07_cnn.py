@@ -392,7 +392,7 @@ for name, (model, init, k, n_steps, lrs) in models.items():
     n_net = len(lrs) * N_FOLDS                    # one network per (learning rate, fold)
     inits = jnp.tile(jax.random.split(k_init, N_FOLDS), (len(lrs), 1))   # same start for every lr
     init_one = jax.jit(init)                      # one compiled init, called once per network
-    params = jax.tree.map(lambda *a: jnp.stack(a), *[init_one(k) for k in inits])
+    params = jax.tree.map(lambda *a: np.stack(a), *[init_one(k) for k in inits])
     state = (params, jax.jit(jax.vmap(optimizer(1.0, n_steps).init))(params))
     segment = jax.jit(jax.vmap(partial(run_steps, model, n_steps)))  # all networks at once
     n_seg = n_steps // N_CHECKPOINTS
