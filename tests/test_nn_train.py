@@ -17,6 +17,22 @@ def test_init_mlp_shapes_and_count():
     assert count_params(params) == 5 * 3 + 5 + 2 * 5 + 2
 
 
+def test_init_mlp_draws_one_normal_per_layer():
+    """One key per layer, N(0, s²/fan_in): the values of one jax.random.normal per layer, bit
+    for bit (the draws run as one compiled kernel), with or without a zeroed last layer."""
+    sizes = [3, 8, 8, 2]
+    keys = jax.random.split(KEY, 3)
+    for zero_last in (False, True):
+        params = init_mlp(KEY, sizes, scale="he", zero_last=zero_last)
+        for k, ((W, b), d_in, d_out) in enumerate(zip(params, sizes[:-1], sizes[1:], strict=True)):
+            if zero_last and k == 2:
+                expected = jnp.zeros((d_out, d_in))
+            else:
+                expected = 2.0**0.5 * jax.random.normal(keys[k], (d_out, d_in)) / jnp.sqrt(d_in)
+            np.testing.assert_array_equal(W, expected)
+            np.testing.assert_array_equal(b, jnp.zeros(d_out))
+
+
 def test_mlp_forward_closed_form_and_batch_shapes():
     params = [(jnp.array([[1.0, -1.0]]), jnp.array([0.5])), (jnp.array([[2.0]]), jnp.array([1.0]))]
     x = jnp.array([[1.0, 2.0], [0.0, 0.0]])

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from aitours._checks import PyTree, check_int, check_key, check_positive
+from aitours._draws import normals
 
 Params = list[tuple[jax.Array, jax.Array]]
 
@@ -40,14 +41,16 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
         raise ValueError(f"`sizes` needs at least an input and an output width, got {sizes}")
     gain = init_gain(scale)
     shapes = [(d_out, d_in) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
-    params = []
-    for k, (layer_key, (d_out, d_in)) in enumerate(
-            zip(jax.random.split(key, len(shapes)), shapes, strict=True)):
-        if zero_last and k == len(shapes) - 1:
-            W = jnp.zeros((d_out, d_in))
-        else:  # one key per layer: adding a layer leaves the others' weights as they were
-            W = gain * jax.random.normal(layer_key, (d_out, d_in)) / jnp.sqrt(d_in)
-        params.append((W, jnp.zeros(d_out)))
+    # one key per layer: adding a layer leaves the others' weights as they were; the draws are
+    # one compiled kernel (the values of one jax.random.normal per layer)
+    keys = jax.random.split(key, len(shapes))
+    drawn = shapes[:-1] if zero_last else shapes
+    weights = normals(list(keys[:len(drawn)]), drawn) if drawn else []
+    params = [(gain * W / jnp.sqrt(d_in), jnp.zeros(d_out))
+              for W, (d_out, d_in) in zip(weights, drawn, strict=True)]
+    if zero_last:
+        d_out, d_in = shapes[-1]
+        params.append((jnp.zeros((d_out, d_in)), jnp.zeros(d_out)))
     return params
 
 
