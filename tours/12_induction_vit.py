@@ -41,7 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from aitours import lm
 from aitours.conv import conv2d, max_pool, shift
-from aitours.nn import count_params, init_mlp, mlp
+from aitours.nn import count_params, init_mlp, mlp, normals
 from aitours.plotting import style
 from aitours.train import fit
 
@@ -541,14 +541,13 @@ def layer_norm(h):
 
 
 def init_vit(key, p=PATCH, d=32, heads=4, n_blocks=2):
-    keys = jax.random.split(key, 3 + 2 * n_blocks)
-    normal = jax.random.normal
-    return {"patch": (normal(keys[0], (p * p, d)) / p, jnp.zeros(d)),
-            "pos": 0.02 * normal(keys[1], ((12 // p) ** 2, d)),
-            "head": normal(keys[2], (d, 10)) / np.sqrt(d),
-            "blocks": [{"att": lm.init_attention(keys[3 + 2 * i], d, heads),
-                        "W1": normal(keys[4 + 2 * i], (d, 2 * d)) / np.sqrt(d),
-                        "b1": jnp.zeros(2 * d), "W2": jnp.zeros((2 * d, d))}
+    k_patch, k_pos, k_head, *k_blocks = jax.random.split(key, 3 + 2 * n_blocks)
+    # the Gaussian draws as one compiled kernel (one jax.random.normal per array, same values)
+    patch, pos, head, *W1 = normals([k_patch, k_pos, k_head, *k_blocks[1::2]],
+                                    [(p * p, d), ((12 // p) ** 2, d), (d, 10)] + [(d, 2 * d)] * n_blocks)
+    return {"patch": (patch / p, jnp.zeros(d)), "pos": 0.02 * pos, "head": head / np.sqrt(d),
+            "blocks": [{"att": lm.init_attention(k_blocks[2 * i], d, heads),
+                        "W1": W1[i] / np.sqrt(d), "b1": jnp.zeros(2 * d), "W2": jnp.zeros((2 * d, d))}
                        for i in range(n_blocks)]}
 
 
@@ -568,11 +567,10 @@ def vit_no_positions(params, x):
 
 # %%
 def init_cnn(key, c1=16, c2=64):
-    k1, k2, k3 = jax.random.split(key, 3)
-    return {"conv1": (jax.random.normal(k1, (3, 3, 1, c1)) * (2 / 9) ** 0.5, jnp.zeros(c1)),
-            "conv2": (jax.random.normal(k2, (3, 3, c1, c2)) * (2 / (9 * c1)) ** 0.5,
-                      jnp.zeros(c2)),
-            "head": (jax.random.normal(k3, (c2, 10)) / np.sqrt(c2), jnp.zeros(10))}
+    W1, W2, W3 = normals(jax.random.split(key, 3), [(3, 3, 1, c1), (3, 3, c1, c2), (c2, 10)])
+    return {"conv1": (W1 * (2 / 9) ** 0.5, jnp.zeros(c1)),
+            "conv2": (W2 * (2 / (9 * c1)) ** 0.5, jnp.zeros(c2)),
+            "head": (W3 / np.sqrt(c2), jnp.zeros(10))}
 
 
 def cnn(params, x):

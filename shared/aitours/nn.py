@@ -1,4 +1,9 @@
-"""Multi-layer perceptrons x_{k+1} = σ(W_k x_k + b_k) over a list of ``(W, b)`` pytrees."""
+"""Multi-layer perceptrons x_{k+1} = σ(W_k x_k + b_k) over a list of ``(W, b)`` pytrees.
+
+``normals(keys, shapes)``, re-exported here for the tours' own initialisations, is
+``[jax.random.normal(k, s) for k, s in zip(keys, shapes)]`` drawn as one compiled kernel (XLA
+compiles a random draw per call site and shape otherwise): see ``aitours._draws``.
+"""
 
 from __future__ import annotations
 
