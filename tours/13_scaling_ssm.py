@@ -653,15 +653,18 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 # ## What this tour did not do, and its cost
 #
 # * **Over the time budget.** Cold (no compilation cache), this tour took 27-30 s on the
-#   series' 2-core machine (2026-12-06, five runs; the machine's speed drifts by a few
-#   seconds within the hour), 16-17 s of it compiling: over the 25 s budget. The seven
-#   language models already share one vmapped program, the checkpoints of one run serve
-#   parts 2 and 3, and each initialisation is one compiled program; what is left is mostly
-#   the two training programs (about 5 s to compile), the cost study's six programs (2 s)
-#   and 5 s of training. Fewer sizes, steps or validation characters would cut it further,
-#   at the cost of the claims: with half the validation text (4096 characters), with six
-#   sizes or with five, one seed of the sweep fitted an exponent at the grid's edge (0.02)
-#   and failed the exponent's claim.
+#   series' 2-core machine on a quiet morning (2026-12-06, five runs), 16-17 s of it
+#   compiling: over the 25 s budget. Since then the models' recurrence runs as its sequential
+#   loop (cheaper to compile at 32 characters) and the seven models are initialised by one
+#   program: three alternating cold runs of both versions, later that day on a machine 1.6
+#   times slower (tour 14, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
+#   35-42 s, about 7 % less. That puts this tour near 25 s on a quiet machine, not safely
+#   under it. The seven language models already share one vmapped program, the checkpoints
+#   of one run serve parts 2 and 3; what is left is mostly the two training programs (4-5 s
+#   to compile), the cost study's six programs (2 s) and 5 s of training. Fewer sizes, steps
+#   or validation characters would cut it further, at the cost of the claims: with half the
+#   validation text (4096 characters), with six sizes or with five, one seed of the sweep
+#   fitted an exponent at the grid's edge (0.02) and failed the exponent's claim.
 # * **Part 3 is not a checked claim.** It reads shorter runs off one constant-learning-rate
 #   run per size (Chinchilla trained each $(N, D)$ separately with a tuned cosine schedule);
 #   the token range (a factor 16) leaves each budget three or four sizes, and the shuffled-text
