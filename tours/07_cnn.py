@@ -487,7 +487,7 @@ assert diffs[knn].mean() < 2 * se[knn], \
 # %% [markdown]
 # With both networks tuned, the CNN is **not** reliably more accurate than the perceptron on
 # unshifted digits: over seeds 0–9 and 10 random ones it scores 97.4–98.7 %, the perceptron
-# 97.1–98.2 %, a paired difference of −0.4 to +1.3 points (seed 0: +0.8 ± 0.35); so no claim is
+# 97.0–98.0 %, a paired difference of −0.4 to +1.3 points (seed 0: +0.8 ± 0.35); so no claim is
 # made about it (asserted: CNN ≥ 97 %). And the simplest strong baseline, three nearest
 # neighbours, which learns nothing, is at least as accurate: 98.4–98.9 %, the CNN −1.3 to +0.2
 # points from it (seed 0: −0.1 ± 0.3); the assert only says that the CNN does not beat it by two
@@ -503,7 +503,7 @@ assert diffs[knn].mean() < 2 * se[knn], \
 # the way: a **2-pixel** shift leaves its outputs exactly unchanged (true for any weights, with
 # circular padding: a sanity check), while a **1-pixel** shift moves the features across the
 # pooling grid and does cost accuracy, though less: at seed 0 one pixel costs the CNN 17 points,
-# the neighbours 34, the perceptron 50 (seeds 0–9 and 10 random: 13–18, 34–35 and 49–52 points,
+# the neighbours 34, the perceptron 50 (seeds 0–9 and 10 random: 13–18, 34–35 and 48–52 points,
 # ratios CNN/neighbours 0.37–0.53 and CNN/perceptron 0.25–0.36; asserted: the CNN's cost below half the
 # perceptron's and two thirds of the neighbours').
 #
