@@ -106,7 +106,7 @@ def test_fit_resumes_from_opt_state():
 def test_fit_compiles_once_for_weakly_typed_params():
     # jnp.full(3, 0.5) is weakly typed; a compiled chunk returns strongly typed arrays. Without
     # making the inputs strong, the second chunk (and a second fit from a strong copy) compiled
-    # the whole loop again: 1.4 s each for tour 12's ViT
+    # the whole loop again: 1.4 s each for tour 13's ViT
     from aitours.train import _run_chunk
 
     def loss(theta, batch, key):

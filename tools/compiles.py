@@ -1,6 +1,6 @@
 """Which programs does a tour compile, how long does each take, and why does one compile again?
 
-Usage: ``python -m tools.compiles tours/12_induction_vit.py [--top N] [--min-seconds S]``.
+Usage: ``python -m tools.compiles tours/13_induction_vit.py [--top N] [--min-seconds S]``.
 Runs the tour as a plain script (matplotlib Agg, no progress bars, JAX's persistent cache off,
 so every program is compiled) with JAX's ``jax_log_compiles`` and ``jax_explain_cache_misses``
 on, then prints
@@ -12,7 +12,7 @@ on, then prints
 
 A program compiled again with the same shapes is often a free saving: that is how this tool
 found `aitours.train.fit` compiling its loop twice for weakly typed parameters (1.4 s each in
-tour 12). Exits 1 if the tour fails.
+tour 13). Exits 1 if the tour fails.
 """
 
 from __future__ import annotations

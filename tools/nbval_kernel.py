@@ -4,10 +4,11 @@ kernels on IPC transport, as the executor's (:func:`tools.executor.use_ipc`).
 nbval starts each notebook's kernel on loopback TCP ports that jupyter_client finds free in
 the pytest worker; the kernel binds them a moment later, in its own process. With two xdist
 workers starting kernels while the other runs a tour, a port taken in between kills the new
-kernel before it answers: CI on 2026-12-05 lost all 25 cells of tour 12 to "Kernel died before
-replying to kernel_info". Over IPC each kernel's sockets are files in a directory of its own,
-so there is no port to race for. Nothing else changes: nbval still starts, drives and stops the
-kernel itself; this only hands it a kernel manager whose transport is IPC.
+kernel before it answers: CI on 2026-12-05 lost all 25 cells of tour 12 (now 13) to "Kernel
+died before replying to kernel_info". Over IPC each kernel's sockets are files in a
+directory of its own, so there is no port to race for. Nothing else changes: nbval still
+starts, drives and stops the kernel itself; this only hands it a kernel manager whose
+transport is IPC.
 """
 
 from __future__ import annotations

@@ -740,7 +740,7 @@ print(f"c_gd fitted on the training sequences: {c_gd:.3f}; closed form c_star: {
 # $s_1..s_t$. This lag is **hard-wired** (`QUERY_LAG`), as in the authors' code (`pe_only.py`
 # shifts the mask by one so that the query at $t-1$ sees the key at $t$): the model is handed
 # the pairing, it does not discover it. A standard transformer would have to learn it, with a
-# *previous-token head* that copies each token's predecessor into it (tour 12). The model:
+# *previous-token head* that copies each token's predecessor into it (tour 13). The model:
 # $$ \hat s_{t+1,k} = \sum_{\tau\le t} P_{t\tau} \sum_h \Big(\sum_l a_{hl}\,\bar s_{t-1,l}\,
 #    s_{\tau,l}\Big) b_{hk}\, s_{\tau,k}
 #    = \sum_{\tau\le t} P_{t\tau} \sum_l C_{kl}\,\bar s_{t-1,l}\, s_{\tau,l}\, s_{\tau,k},

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 14. Diffusion meets language models
+# # 15. Diffusion meets language models
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/14_diffusion_lm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/14_diffusion_lm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/15_diffusion_lm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/15_diffusion_lm.ipynb)
 #
 # The talk's last slide asks how to connect the **continuous diffusion models** of images
 # (tour 10: add Gaussian noise, learn to remove it) with the **discrete language models** of
@@ -69,7 +69,7 @@ N_EVAL = 256           # validation windows scored by every model
 N_T = 16               # stratified draws of t per window in the bound
 K_STEPS = (4, 16, 64)  # unmasking steps of the sampler
 N_SAMPLES = 128        # samples drawn for each K
-MASK_RATE = 0.15       # tour 11's masking rate q
+MASK_RATE = 0.15       # tour 12's masking rate q
 N_POINTS = 400         # 2-d points of the Gaussian side of the bridge
 TRAIN_T = None         # None: t ~ U(0, 1) in training; a number: every window masked at that t
 MASKING = True         # False: the forward process leaves the chosen characters in place
@@ -120,8 +120,8 @@ print("Kneser-Ney ladder on them, bits/char:",
 #
 # A `[MASK]` position reads nothing of its own: to guess its character, an attention head
 # must first learn to fetch the neighbours by their positional embeddings. That takes long:
-# tour 11's masked model, trained at $t = 0.15$, trails even the bigram after 400 steps (in
-# our runs, tour 11's model of width 64 at $t = 0.15$ was still near 4.0 bits per masked
+# tour 12's masked model, trained at $t = 0.15$, trails even the bigram after 400 steps (in
+# our runs, the same model at width 64 at $t = 0.15$ was still near 4.0 bits per masked
 # character after 600 steps), while the causal model, which reads its own last character,
 # reaches the bigram at once. So
 # both models here get a **short depthwise convolution** beside attention in each block, as in
@@ -563,14 +563,14 @@ fig.suptitle(f"One reverse sampler, {N_TIMES} steps from t = 1 (noise) to t = 0 
 plt.show()
 
 # %% [markdown]
-# ### Tour 11's masking task is this objective at one fixed t
+# ### Tour 12's masking task is this objective at one fixed t
 #
-# Tour 11 trained a masking model at a fixed rate $q$ (BERT's 15 %): hide each character with
+# Tour 12 trained a masking model at a fixed rate $q$ (BERT's 15 %): hide each character with
 # probability $q$, score the mean $-\log p_\theta$ over the hidden ones. That is the
 # integrand of $\mathcal L$ at $t = q$, $w(q)\, \mathbb E[\sum_{\rm masked} -\log p_\theta]$,
-# per hidden character: the integrand divides by the expected count $qT$ where tour 11
+# per hidden character: the integrand divides by the expected count $qT$ where tour 12
 # divides by the count itself. On the same masks, with the diffusion model, the two differ
-# exactly by the ratio of these counts (sanity), and the diffusion loss is tour 11's task
+# exactly by the ratio of these counts (sanity), and the diffusion loss is tour 12's task
 # averaged over every masking rate, each with its weight.
 
 # %%
@@ -579,12 +579,12 @@ x_q, masked_q = mask_forward(y_val, t_q, jax.random.fold_in(k_bound, 1))
 logits_q = jax.jit(partial(lm.transformer_logits, causal=False, mixer=mixer))(params["diffusion"], x_q)
 integrand = float(jnp.mean(jnp.sum(masked_q * token_nll(logits_q, y_val), -1)) / MASK_RATE
                   / CONTEXT / np.log(2))        # w(q) = 1/q
-tour_11 = float(lm.cross_entropy(logits_q, y_val, masked_q) / np.log(2))
+tour_12 = float(lm.cross_entropy(logits_q, y_val, masked_q) / np.log(2))
 count_ratio = float(jnp.mean(masked_q)) / MASK_RATE
 print(f"at t = q = {MASK_RATE}: integrand {integrand:.3f} bits per expected hidden character, "
-      f"tour 11's masking loss {tour_11:.3f}, hidden/expected count {count_ratio:.3f}")
-assert abs(integrand - tour_11 * count_ratio) < 1e-3 * tour_11, \
-    "sanity: the integrand at t = q is tour 11's loss, up to the ratio of counts"
+      f"tour 12's masking loss {tour_12:.3f}, hidden/expected count {count_ratio:.3f}")
+assert abs(integrand - tour_12 * count_ratio) < 1e-3 * tour_12, \
+    "sanity: the integrand at t = q is tour 12's loss, up to the ratio of counts"
 
 # %% [markdown]
 # ## What this tour shows, and what it does not
@@ -604,7 +604,7 @@ assert abs(integrand - tour_11 * count_ratio) < 1e-3 * tour_11, \
 # * Iterative unmasking with more steps gives better samples, by a 4-gram yardstick fitted
 #   without the model; the gain from $K = 16$ to $K = 64$ is within the noise here.
 # * Gaussian and masked diffusion share the schedule, the denoising objective and the reverse
-#   sampler; tour 11's masking task is one slice $t = q$ of the objective.
+#   sampler; tour 12's masking task is one slice $t = q$ of the objective.
 #
 # **Sources.** J. Austin, D. Johnson, J. Ho, D. Tarlow, R. van den Berg, *Structured denoising
 # diffusion models in discrete state-spaces* (D3PM), NeurIPS 2021. S. Sahoo et al., *Simple

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 13. Scaling laws, and beyond attention
+# # 14. Scaling laws, and beyond attention
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/13_scaling_ssm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/13_scaling_ssm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/14_scaling_ssm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/14_scaling_ssm.ipynb)
 #
 # The talk ends on a slide called "Le futur ?": *beyond attention, better scaling laws*. This
 # tour makes both halves runnable on a laptop CPU, at toy scale (models of 10² to 10⁴
@@ -105,7 +105,7 @@ CONTROLS = {
 # ## The recurrence, and its parallel scan
 #
 # Attention mixes the $n$ tokens of a window through an $n \times n$ matrix of weights (tours 9,
-# 11, 12). A **linear recurrence** mixes them through a state $h_t \in \mathbb C^s$ that is
+# 11, 13). A **linear recurrence** mixes them through a state $h_t \in \mathbb C^s$ that is
 # updated once per token:
 # $$ h_t = a \odot h_{t-1} + \gamma \odot B x_t, \qquad y_t = \mathrm{Re}(C h_t) + D \odot x_t,
 #    \qquad h_{-1} = 0, $$
@@ -657,7 +657,7 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 #   compiling: over the 25 s budget. Since then the models' recurrence runs as its sequential
 #   loop (cheaper to compile at 32 characters) and the seven models are initialised by one
 #   program: three alternating cold runs of both versions, later that day on a machine 1.6
-#   times slower (tour 14, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
+#   times slower (tour 15, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
 #   35-42 s, about 7 % less. That puts this tour near 25 s on a quiet machine, not safely
 #   under it. The seven language models already share one vmapped program, the checkpoints
 #   of one run serve parts 2 and 3; what is left is mostly the two training programs (4-5 s

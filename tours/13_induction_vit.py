@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 12. Induction heads, and attention in place of convolution
+# # 13. Induction heads, and attention in place of convolution
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/12_induction_vit.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/12_induction_vit.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/13_induction_vit.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/13_induction_vit.ipynb)
 #
 # Tour 11 trained a small language model by next-token prediction and saw it beat the bigram.
 # This tour asks *what* such training can discover, on data small enough to see inside the
