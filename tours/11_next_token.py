@@ -222,7 +222,7 @@ print(f"{lm.count_params(params0)} parameters, "
 probe = {**params0, "head": jax.random.normal(k_probe, params0["head"].shape)}
 x_probe = jnp.asarray(valid[:CONTEXT])
 logits_of = jax.jit(lm.transformer_logits, static_argnames="causal")   # one program per shape
-reference = logits_of(probe, x_probe)
+reference = logits_of(probe, x_probe, causal=True)
 gap = float(jnp.max(jnp.abs(jax.jit(forward)(probe, x_probe, M_causal) - reference))
             / jnp.max(jnp.abs(reference)))
 print(f"written-out forward vs aitours.lm: largest difference {gap:.1e} (relative)")
@@ -395,7 +395,8 @@ pairs = [(w, a, b) for w, s in places.items() for a, b in zip(s, s[1:], strict=F
 first = np.array([a + k for w, a, _ in pairs for k in range(1, len(w))], dtype=int)
 second = np.array([b + k for w, _, b in pairs for k in range(1, len(w))], dtype=int)
 at = np.concatenate([first, second])
-logits = logits_of(params, jnp.asarray(valid[at[:, None] - CONTEXT + np.arange(CONTEXT)]))
+windows = jnp.asarray(valid[at[:, None] - CONTEXT + np.arange(CONTEXT)])  # T characters before each
+logits = logits_of(params, windows, causal=True)
 model_bits = -np.asarray(jax.nn.log_softmax(logits[:, -1]))[np.arange(len(at)), valid[at]]
 ctx5 = valid[at[:, None] - MAX_ORDER + 1 + np.arange(MAX_ORDER - 1)]
 ngram_bits = -np.log2(lm.ngram_probs(ngram, ctx5, order=MAX_ORDER)[np.arange(len(at)), valid[at]])
