@@ -8,7 +8,10 @@ import nbformat
 from tools import gallery, run_tours
 
 
-def test_profiled_run_writes_page_and_splits_the_time(tmp_path):
+def test_profiled_run_writes_page_and_splits_the_time(tmp_path, monkeypatch):
+    # a build/ of its own: another process writing into the repository's build/ (make tours,
+    # a seed sweep) must not make this test fail
+    monkeypatch.setattr(run_tours, "BUILD", tmp_path / "build")
     cells = [nbformat.v4.new_markdown_cell("# 0. Tiny\n\n$x^2$"),
              nbformat.v4.new_code_cell("import time"),
              nbformat.v4.new_code_cell("SEED = 0"),
@@ -16,19 +19,15 @@ def test_profiled_run_writes_page_and_splits_the_time(tmp_path):
     cells[2].metadata["tags"] = ["parameters"]
     path = tmp_path / "zz_tiny_profile_test.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
-    try:
-        row = run_tours.run_notebook(path, timeout=60, profile=True)
-        assert row["status"] == "ok" and row["sanity"] == 1 and row["claims"] == 0
-        split = row["breakdown"]
-        assert "error" not in split
-        assert split["compute"] >= 0.25, split  # the sleep is compute
-        saved = nbformat.read(run_tours.BUILD / "zz_tiny_profile_test.ipynb", as_version=4)
-        assert len(saved.cells) == len(cells), "the profiler's cells are not saved"
-        page = (run_tours.BUILD / "zz_tiny_profile_test.html").read_text()
-        assert "mathjax/MathJax.js" in page and 'src="http' not in page
-    finally:
-        for suffix in (".ipynb", ".html"):
-            (run_tours.BUILD / f"zz_tiny_profile_test{suffix}").unlink(missing_ok=True)
+    row = run_tours.run_notebook(path, timeout=60, profile=True)
+    assert row["status"] == "ok" and row["sanity"] == 1 and row["claims"] == 0
+    split = row["breakdown"]
+    assert "error" not in split
+    assert split["compute"] >= 0.25, split  # the sleep is compute
+    saved = nbformat.read(tmp_path / "build" / "zz_tiny_profile_test.ipynb", as_version=4)
+    assert len(saved.cells) == len(cells), "the profiler's cells are not saved"
+    page = (tmp_path / "build" / "zz_tiny_profile_test.html").read_text()
+    assert "mathjax/MathJax.js" in page and 'src="http' not in page
 
 
 def test_gallery_escapes_and_links(tmp_path, monkeypatch):

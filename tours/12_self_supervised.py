@@ -49,6 +49,7 @@ WEIGHT_DECAY = 0.01   # AdamW's decoupled weight decay
 SMOOTHING = 1.0       # pseudo-count α of the count baselines (Laplace: α = 1)
 MASK_RATE = 0.15      # fraction q of characters masked or corrupted (training and scoring)
 DENOISE_RATE = 0.15   # fraction of characters corrupted when training the denoiser
+BUG = None            # a slip: "score_visible" (in hide) or "may_keep" (in corrupt)
 
 # %% tags=["controls"]
 # Negative controls, run by `make controls`: each removes what some claims are about,
@@ -57,6 +58,8 @@ CONTROLS = {
     "score_all": {"set": {"MASK_RATE": 1.0},
                   "kills": ["learns the most in this budget", "masking model guesses"]},
     "denoiser_sees_no_noise": {"set": {"DENOISE_RATE": 0.0}, "kills": ["denoising restores"]},
+    "bug_score_visible": {"set": {"BUG": "score_visible"}, "kills": ["scores exactly them"]},
+    "bug_may_keep": {"set": {"BUG": "may_keep"}, "kills": ["changes every chosen character"]},
 }
 
 # %% [markdown]
@@ -92,10 +95,6 @@ print(f"{len(corpus.text)} characters, |V| = {V}; train {len(train)}, validation
 # characters are replaced by `MASK_ID`, and the loss weights: 1 at the chosen characters, 0
 # elsewhere (the model is scored only on what it could not see). The masking claim at the end
 # of the tour grades it.
-#
-# *Exercise* (for the denoising task). Return `x` with each chosen character replaced by
-# *another* character, drawn uniformly among the $|\mathcal V| - 1$ others (hint: add a random
-# shift in $1, \dots, |\mathcal V| - 1$ modulo $|\mathcal V|$). The denoising claim grades it.
 
 # %%
 MASK_ID = V                                   # an extra input symbol, never a target
@@ -107,13 +106,62 @@ def hide(x, chosen):
     ### END SOLUTION
     ### STUB return x, jnp.zeros(x.shape)  # your code here: hide the chosen characters
 
+# %% [markdown]
+# The check: on validation windows, with characters chosen at rate $q$, the input must hold
+# `MASK_ID` at the chosen characters and the true character elsewhere, and the weights must
+# be 1 exactly at the chosen ones. The control `BUG = "score_visible"` swaps in a plausible
+# slip, weights of 1 everywhere: the model would then be scored on characters it can read,
+# and could lower its loss by copying them.
 
+# %%
+if BUG == "score_visible":                      # the slip of the control: every position scored
+
+    def hide(x, chosen):  # noqa: F811
+        return jnp.where(chosen, MASK_ID, x), jnp.ones(x.shape)
+
+
+k_check = jax.random.fold_in(jax.random.PRNGKey(SEED), 100)      # the checks' own keys
+x_check = jnp.asarray(valid[:512 * CONTEXT].reshape(512, CONTEXT))
+chosen_check = jax.random.bernoulli(k_check, MASK_RATE, x_check.shape)
+x_in, w_in = (np.asarray(a) for a in hide(x_check, chosen_check))
+hidden = np.asarray(chosen_check)
+wrong = int(np.sum(x_in[hidden] != MASK_ID) + np.sum(x_in[~hidden] != np.asarray(x_check)[~hidden])
+            + np.sum(w_in != hidden))
+print(f"{hidden.sum()} of {hidden.size} characters chosen; entries of the input or weights out of place: "
+      f"{wrong}")
+assert wrong == 0, "claim: hide masks exactly the chosen characters and scores exactly them"
+
+# %% [markdown]
+# *Exercise* (for the denoising task). Return `x` with each chosen character replaced by
+# *another* character, drawn uniformly among the $|\mathcal V| - 1$ others (hint: add a random
+# shift in $1, \dots, |\mathcal V| - 1$ modulo $|\mathcal V|$). The denoising claim grades it.
+
+# %%
 def corrupt(x, chosen, key):
     """Replace the chosen characters of x by other characters, drawn uniformly."""
     ### BEGIN SOLUTION
     return jnp.where(chosen, (x + jax.random.randint(key, x.shape, 1, V)) % V, x)
     ### END SOLUTION
     ### STUB return x  # your code here: replace the chosen characters by other ones
+
+# %% [markdown]
+# The check: every chosen character must change and no other one. The control
+# `BUG = "may_keep"` swaps in the slip of drawing the new character among all $|\mathcal V|$
+# (`randint(key, shape, 0, V)`), which leaves a chosen character in place once in
+# $|\mathcal V|$ draws: of the 2 371 characters chosen for seed 0, about 23 would stay.
+
+# %%
+if BUG == "may_keep":                           # the slip of the control: may draw x itself
+
+    def corrupt(x, chosen, key):  # noqa: F811
+        return jnp.where(chosen, jax.random.randint(key, x.shape, 0, V), x)
+
+
+x_noisy = np.asarray(corrupt(x_check, chosen_check, jax.random.fold_in(k_check, 1)))
+changed = x_noisy != np.asarray(x_check)
+print(f"chosen characters left in place: {int(np.sum(hidden & ~changed))}; "
+      f"others changed: {int(np.sum(~hidden & changed))}")
+assert np.array_equal(changed, hidden), "claim: corrupt changes every chosen character and no other"
 
 # %% [markdown]
 # A task turns a window of $T + 1$ characters into (model input, targets, loss weights); the
