@@ -57,19 +57,19 @@ REPEAT = True           # the string is followed by a copy of itself (False: by 
 D_MODEL = 32            # width of the token vectors
 N_LAYERS = 2            # attention-only layers
 N_HEADS = 2             # heads per layer
-N_STEPS = 1000          # Adam steps on the repeated strings
+N_STEPS = 800           # Adam steps on the repeated strings
 BATCH = 32              # sequences per step
 LR = 1e-2               # peak learning rate of the induction model
 WARMUP = 0.1            # share of the steps with a linear warm-up (then cosine decay), all models
-N_SNAPSHOTS = 20        # parameter snapshots kept along the training
+N_SNAPSHOTS = 16        # parameter snapshots kept along the training (every 50 steps)
 N_EVAL = 512            # fresh sequences the model is scored on
 PREV_BIAS = 0.0         # initial bias of layer 1, head 1, towards the previous token (controls)
 ABLATE = "previous-token"  # the heads switched off ("other": the other heads of layer 1)
 PATCH = 4               # ViT patches of PATCH x PATCH pixels
-VIT_STEPS = 600         # Adam steps of the two ViTs (with and without positional embeddings)
+VIT_STEPS = 400         # Adam steps of the two ViTs (with and without positional embeddings)
 VIT_LR = 3e-3           # peak learning rate of the ViTs
 POSITIONS = True        # positional embeddings in the ViT (the second ViT never has them)
-CNN_STEPS = 600         # Adam steps of the CNN and of the perceptron (tour 7's)
+CNN_STEPS = 400         # Adam steps of the CNN and of the perceptron (tour 7's)
 CNN_LR = 1e-2           # their peak learning rate
 DIGIT_BATCH = 64        # digits per step
 LOGREG_C = (0.1, 1.0, 10.0)  # inverse penalties of logistic regression, chosen on validation
@@ -132,8 +132,8 @@ def sequences(key, n):
     return jnp.take_along_axis(fresh, source, axis=1), L
 
 
-x_demo, L_demo = sequences(k_eval, 2)
-for x, L in zip(np.asarray(x_demo), np.asarray(L_demo), strict=True):
+x_eval, L_eval = sequences(k_eval, N_EVAL)       # the fresh sequences the model is scored on
+for x, L in zip(np.asarray(x_eval[:2]), np.asarray(L_eval[:2]), strict=True):
     print(f"L = {L:2d}:", " ".join(f"{c:2d}" for c in x))
 
 # %% [markdown]
@@ -228,13 +228,12 @@ print(f"{N_STEPS} steps in {time.perf_counter() - t0:.1f} s")
 # On `N_EVAL` fresh sequences: in the first half the loss stays at or above $\log V$ (asserted
 # as a sanity check: it cannot go below, up to sampling noise), while on the repeat it falls
 # to a small fraction of $\log V$, the loss of the best prediction that does not copy. Over
-# the project's 20 seeds (0–9 and 10 drawn at random) the ratio was 0.151–0.171; we assert 0.25.
+# the project's 20 seeds (0–9 and 10 drawn at random) the ratio was 0.165–0.194; we assert 0.25.
 # Without repetition in the data (control `REPEAT = False`) it stays at 1, and with a single
 # attention layer (control `N_LAYERS = 1`) at about 0.8: one layer can raise the probability
 # of the tokens present in the context, not tell which one comes next.
 
 # %%
-x_eval, L_eval = sequences(k_eval, N_EVAL)
 losses_jit = jax.jit(losses)
 _, (loss_first, loss_repeat), A_eval = losses_jit(params, x_eval, L_eval)
 loss_first, loss_repeat = float(loss_first), float(loss_repeat)
@@ -255,7 +254,7 @@ plt.show()
 
 # %% [markdown]
 # The loss on the repeat does not decrease steadily: it sits on a **plateau** near $\log V$ for
-# a few hundred steps, then **drops** within one or two snapshots, a phase transition that
+# some 200 steps (200 to 300 over the 20 seeds), then **drops** within one or two snapshots, a phase transition that
 # Olsson et al. observed in large language models too. At the same moment the loss on the
 # first half rises a little *above* $\log V$: the model now bets on copying whenever a token
 # recurs, and in the first copy tokens recur only by chance. What formed at that moment? We
@@ -273,7 +272,7 @@ plt.show()
 # $t = 1, \dots, T-1$.
 #
 # The baseline is uniform causal attention, weight $1/(t+1)$ on each key: a score of 0.10.
-# Over the 20 seeds the best head scored 0.41–0.47, and was always in layer 1; we assert that
+# Over the 20 seeds the best head scored 0.41–0.49, and was always in layer 1; we assert that
 # the best head is in layer 1 and scores more than 3 times the baseline.
 
 # %%
@@ -308,7 +307,7 @@ assert prev_head[0] == 0 and prev.max() > 3 * uniform_prev, \
 # other queries (no target). The induction score of a head (written for you) is its mean
 # attention from each query to its target.
 #
-# Uniform attention scores 0.057. Over the 20 seeds the best head put 0.72–0.79 of its weight
+# Uniform attention scores 0.057. Over the 20 seeds the best head put 0.75–0.80 of its weight
 # on the target, and was always in layer 2; we assert layer 2, more than half the weight, and
 # more than 5 times the baseline.
 
@@ -328,11 +327,11 @@ def induction_score(A, targets):
     return jnp.sum(w * has[:, None, None], axis=(0, 3)) / jnp.maximum(has.sum(), 1)
 
 
-targets = induction_targets(L_eval)
-uniform_A = CAUSAL / CAUSAL.sum(axis=1, keepdims=True)            # uniform causal attention
-uniform_ind = float(induction_score(jnp.broadcast_to(uniform_A, A_eval.shape[:1] + (1, 1, T, T)),
-                                    targets)[0, 0])
-ind = np.asarray(induction_score(A_eval, targets))
+targets = jax.jit(induction_targets)(L_eval)       # compiled: one program, not one per operation
+# the same score of uniform causal attention: weight 1 / (t + 1) on the target of query t
+has = np.asarray(targets) >= 0
+uniform_ind = float(np.sum(has / (np.arange(T) + 1)) / max(has.sum(), 1))
+ind = np.asarray(jax.jit(induction_score)(A_eval, targets))
 ind_head = np.unravel_index(ind.argmax(), ind.shape)
 print(f"induction score (rows: layers, columns: heads):\n{ind.round(2)}")
 print(f"uniform attention: {uniform_ind:.3f}; best head: layer {ind_head[0] + 1}, "
@@ -346,17 +345,19 @@ assert ind_head[0] == 1 and ind.max() > 0.5 and ind.max() > 5 * uniform_ind, \
 # $t - L + 1$). Both heads were found by their scores above, not chosen by hand.
 
 # %%
-b = int(jnp.argmin(jnp.abs(L_eval - 12)))                     # a sequence with L close to 12
+L_np = np.asarray(L_eval)
+b = int(np.argmin(np.abs(L_np - 12)))                     # a sequence with L close to 12
+L_b = int(L_np[b])
 fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
 for ax, (layer, head), name in zip(axes, (prev_head, ind_head), ("previous-token", "induction"),
                                    strict=True):
-    ax.imshow(np.asarray(A_eval[b, layer, head]), cmap="viridis", vmin=0, vmax=1)
-    ax.axvline(int(L_eval[b]) - 0.5, color="w", lw=0.8)
-    ax.axhline(int(L_eval[b]) - 0.5, color="w", lw=0.8)
+    ax.imshow(np.asarray(A_eval)[b, layer, head], cmap="viridis", vmin=0, vmax=1)
+    ax.axvline(L_b - 0.5, color="w", lw=0.8)
+    ax.axhline(L_b - 0.5, color="w", lw=0.8)
     ax.set(xlabel="key position j", ylabel="query position t",
            title=f"{name} head: layer {layer + 1}, head {head + 1}")
     ax.grid(False)
-fig.suptitle(f"Attention weights on one sequence (L = {int(L_eval[b])}, lines at t, j = L)")
+fig.suptitle(f"Attention weights on one sequence (L = {L_b}, lines at t, j = L)")
 plt.show()
 
 # %% [markdown]
@@ -366,7 +367,7 @@ plt.show()
 # found above in each snapshot, on the same sequences, beside the loss on the repeat. Let the
 # **drop** be the largest fall of that loss between two consecutive snapshots; over a window of
 # three snapshot intervals around it (the one before, the drop, the one after), both scores
-# rise: over the 20 seeds by 0.32–0.41 (previous-token) and 0.64–0.69 (induction); we assert more
+# rise: over the 20 seeds by 0.30–0.39 (previous-token) and 0.63–0.68 (induction); we assert more
 # than 0.25 for each. The control `PREV_BIAS = 8` builds the previous-token head in from the
 # start (a bias of 8 towards the previous token in layer 1, head 1): the loss still drops,
 # when the induction head forms, but the previous-token score has nothing left to gain there.
@@ -404,13 +405,13 @@ assert rise.min() > 0.25, "claim: the previous-token and induction scores rise t
 # the residual stream, and score the model again on the repeat. Without the previous token
 # written at each position, the induction head has nothing to match, and the loss on the
 # repeat should return near $\log V$. We switch off every head of layer 1 whose
-# previous-token score exceeds twice the uniform one: in 15 of the 20 seeds that is the best head
-# alone (the other head scored 0.16 at most), in 5 the other head of layer 1 scored 0.27 to 0.41
+# previous-token score exceeds twice the uniform one: in 14 of the 20 seeds that is the best head
+# alone (the other head scored 0.19 at most), in 6 the other head of layer 1 scored 0.22 to 0.42
 # as well, and the two share the job: switching off the best one alone then left the loss at
-# 0.41 to 0.78 $\log V$. With the previous-token heads off, the loss returned to
-# 0.81–0.85 $\log V$; we assert more than 0.7. The control `ABLATE = "other"` switches off the
+# 0.41 to 0.79 $\log V$. With the previous-token heads off, the loss returned to
+# 0.79–0.86 $\log V$; we assert more than 0.7. The control `ABLATE = "other"` switches off the
 # other heads of layer 1 instead (none, where both are previous-token heads), and the loss
-# stays low (seed 0: 0.15 $\log V$).
+# stays low (seed 0: 0.18 $\log V$).
 
 # %%
 def switch_off(params, heads):
@@ -487,7 +488,7 @@ def patches_by_loop(x, p):
                      for i in range(q) for j in range(q)], axis=1)
 
 
-x_check = jnp.arange(2 * 12 * 12, dtype=jnp.float32).reshape(2, 12, 12, 1)   # all different
+x_check = np.arange(2 * 12 * 12, dtype=np.float32).reshape(2, 12, 12, 1)   # all different
 mismatch = {p: int(np.sum(np.asarray(patchify(x_check, p)) != patches_by_loop(x_check, p)))
             for p in (2, 3, 4, 6)}
 print(f"pixels out of place, per patch size p: {mismatch}")
@@ -504,12 +505,13 @@ X_tr, X_va, X_te, y_tr, y_va, y_te = map(jnp.asarray, (X_tr, X_va, X_te, y_tr, y
 print(f"train {len(X_tr)}, validation {len(X_va)}, test {len(X_te)} digits of 12 x 12 pixels")
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1, 2.2]})
-axes[0].imshow(X_te[0, ..., 0], cmap="gray_r")
-axes[0].set(title=f"a test digit ({int(y_te[0])})", xlabel="column", ylabel="row")
+x_show, y_show = np.asarray(X_te[:1]), int(np.asarray(y_te)[0])   # one digit, as numpy
+axes[0].imshow(x_show[0, ..., 0], cmap="gray_r")
+axes[0].set(title=f"a test digit ({y_show})", xlabel="column", ylabel="row")
 for c in np.arange(PATCH, 12, PATCH) - 0.5:            # the borders of the patches
     axes[0].axvline(c, color="C1", lw=1)
     axes[0].axhline(c, color="C1", lw=1)
-axes[1].imshow(patchify(X_te[:1], PATCH)[0], cmap="gray_r", aspect="auto")
+axes[1].imshow(patchify(x_show, PATCH)[0], cmap="gray_r", aspect="auto")
 axes[1].set(title=f"its {(12 // PATCH) ** 2} patches of {PATCH} x {PATCH} pixels, as tokens",
             xlabel="pixel of the patch", ylabel="token (patch)")
 for ax in axes:
@@ -657,17 +659,17 @@ n_params = {name: count_params(nets[name][1]) for name in names[1:]} | {
 for name in names:
     print(f"{name}: {n_params[name]} parameters, test accuracy {test_acc[name]:.1%}")
 print(f"untrained ViT: {untrained_acc:.1%}")
-assert test_acc["ViT"] >= 0.93 and test_acc["ViT"] > untrained_acc + 0.5, \
+assert test_acc["ViT"] >= 0.92 and test_acc["ViT"] > untrained_acc + 0.5, \
     "claim: the vision transformer classifies the test digits"
 
 # %% [markdown]
-# Over the 20 seeds the ViT scored 94.4–98.0 % (we assert 93 %, and far above the untrained
-# network's chance level), the CNN 96.3–99.3 %, logistic regression 95.0–98.0 % and the perceptron
-# 95.6–98.7 %. Each seed also draws a different split, and one test digit is 0.19 %. On centred
+# Over the 20 seeds the ViT scored 93.7–98.0 % (we assert 92 %, and far above the untrained
+# network's chance level), the CNN 96.1–99.1 %, logistic regression 95.0–98.0 % and the perceptron
+# 95.6–98.2 %. Each seed also draws a different split, and one test digit is 0.19 %. On centred
 # digits, then, **the ViT does about as well as a linear model** of the pixels, no better:
-# from −2.6 to +2.2 points against logistic regression over the 20 seeds, with about 12
+# from −2.2 to +1.3 points against logistic regression over the 20 seeds, with about 12
 # times its parameters. The ViT without positional embeddings scores about as well as the ViT
-# (from −2.3 to +1.0 points): on these centred digits, a bag of nine patches says enough. The gap
+# (from −2.6 to +0.7 points): on these centred digits, a bag of nine patches says enough. The gap
 # on the next test is another matter.
 #
 # ### One pixel to the side
@@ -726,8 +728,8 @@ assert drop["moved by 1 patch"]["ViT"] > 0.1, \
     "claim: with positional embeddings a shift by whole patches costs the ViT accuracy"
 
 # %% [markdown]
-# What the numbers say (the 20 seeds): a one-pixel shift costs the CNN 8–26 points, the ViT
-# 54–63, logistic regression 51–57 and the perceptron 49–54; each of the three
+# What the numbers say (the 20 seeds): a one-pixel shift costs the CNN 10–26 points, the ViT
+# 54–62, logistic regression 51–57 and the perceptron 48–54; each of the three
 # lost at least 25 points more than the CNN, we assert 20. Under the shift the ViT fares
 # like the linear model: the collapse is that of every model that reads pixels at fixed places,
 # and the convolution is what avoids it. A convolution is not a weaker kind of attention: a
@@ -738,13 +740,15 @@ assert drop["moved by 1 patch"]["ViT"] > 0.1, \
 # Train every model on digits moved at random by these same one-pixel shifts (`AUGMENT = True`,
 # the negative control of these two claims) and neither claim holds any more: the ViT, like
 # the two baselines, learns the invariance from examples of it, for the moves it is shown
-# (and logistic regression, a single linear map, only in part). Large ViTs learn
+# (and logistic regression, a single linear map, only in part). The harder task has its price
+# in the same 400 steps: the ViT trained so scores 91 % on the centred digits (seed 0), below
+# the 92 % of the first claim, which this control kills too. Large ViTs learn
 # such invariances from large data sets and augmentation, which is why they overtake CNNs at
 # scale, not on 1005 digits.
 #
 # The whole-patch shift separates the two ViTs: without positions, the logits moved by
 # 5e-6 at most (round-off: the same sums in another order), every prediction unchanged;
-# with positions, the ViT lost 19–35 points over the 20 seeds (we assert 10). The control
+# with positions, the ViT lost 20–36 points over the 20 seeds (we assert 10). The control
 # `POSITIONS = False` removes its positional embeddings, and the loss with them. (The CNN's
 # convolutions here pad circularly, so it is invariant to this even shift as well; the perceptron
 # and logistic regression fall to about chance.) The patch-layout slip (`BUG = "no_transpose"`)
