@@ -469,17 +469,21 @@ def iso_flop(budget):
 
 
 curves = np.array([iso_flop(c) for c in BUDGETS])          # (budgets, models)
-best = np.array([np.nanargmin(row) for row in curves])
+inside = np.isfinite(curves).any(axis=1)    # a budget with no size in the trained range: no answer
+if not inside.all():
+    print(f"left out, no size inside the trained token range: C = {np.array(BUDGETS)[~inside]}")
+budgets, curves = np.array(BUDGETS)[inside], curves[inside]
+best = np.array([np.nanargmin(row) for row in curves], dtype=int)
 N_opt = N_flops[best]
-a_fit = loglog_slope(BUDGETS, N_opt)
-for c, row, n in zip(BUDGETS, curves, N_opt, strict=True):
+a_fit = loglog_slope(budgets, N_opt) if len(budgets) >= 2 else np.nan
+for c, row, n in zip(budgets, curves, N_opt, strict=True):
     print(f"C = {c:.0e} flops: " + " ".join("  -  " if np.isnan(v) else f"{v:.2f}" for v in row)
           + f"  -> N_opt = {n}")
 print(f"N_opt ∝ C^{a_fit:.2f} here; Chinchilla: C^0.50, Kaplan et al.: C^0.73")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
-for c, row, n, color in zip(BUDGETS, curves, N_opt, ("C0", "C1", "C2", "C3"), strict=False):
+for c, row, n, color in zip(budgets, curves, N_opt, ("C0", "C1", "C2", "C3"), strict=False):
     ax.plot(N_flops, row, "o-", color=color, label=f"C = {c:.0e} flops")
     ax.axvline(n, color=color, ls=":", lw=1)
 ax.set(xscale="log", xlabel="parameters N (blocks and read-out)", ylabel="validation bits/char",
