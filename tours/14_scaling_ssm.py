@@ -490,7 +490,8 @@ ax.set(xscale="log", xlabel="parameters N (blocks and read-out)", ylabel="valida
        title="Iso-compute curves: the best size for each budget (dotted)")
 ax.legend(fontsize=8)
 plt.show()
-print(f"best size per budget: {N_opt}; grows with the budget: {bool(np.all(np.diff(N_opt) >= 0) and N_opt[-1] > N_opt[0])}")
+grows = len(N_opt) >= 2 and bool(np.all(np.diff(N_opt) >= 0) and N_opt[-1] > N_opt[0])
+print(f"best size per budget: {N_opt}; grows with the budget: {grows}")
 
 # %% [markdown]
 # In every seed of the sweep the best size grew with the budget (640 parameters at
