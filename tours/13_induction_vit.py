@@ -256,10 +256,9 @@ plt.show()
 # The loss on the repeat does not decrease steadily: it sits on a **plateau** near $\log V$ for
 # some 200 steps (the largest drop began at step 200 to 300 over the 20 seeds), then **drops**
 # within one or two snapshots, a phase transition that Olsson et al. observed in large language
-# models too. At the same moment the loss on the
-# first half rises a little *above* $\log V$: the model now bets on copying whenever a token
-# recurs, and in the first copy tokens recur only by chance. What formed at that moment? We
-# look inside.
+# models too. At the same moment the loss on the first half rises a little *above* $\log V$:
+# the model now bets on copying whenever a token recurs, and in the first copy tokens recur
+# only by chance. What formed at that moment? We look inside.
 #
 # ### The previous-token head
 #
