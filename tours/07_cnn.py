@@ -555,8 +555,15 @@ assert logit_gap < 1e-5 or not (CIRCULAR and GLOBAL_MAX), \
 # %%
 filters = np.asarray(params["conv1"][0][:, :, 0, :])                  # (3, 3, 16)
 example, example_label = Xj[te[0, :1]], int(yj[te[0, 0]])
-h1, p1, h2, g, logits = (np.asarray(t[0]) for t in cnn_layers(params, example))
-probs = np.asarray(jax.nn.softmax(logits))
+
+
+@jax.jit                           # one compiled program, not one per operation
+def maps_and_probs(params, x):
+    *maps, logits = cnn_layers(params, x)
+    return *maps, jax.nn.softmax(logits)
+
+
+h1, p1, h2, g, probs = (np.asarray(t[0]) for t in maps_and_probs(params, example))
 
 
 def mosaic(maps, n_rows):
