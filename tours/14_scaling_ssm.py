@@ -673,9 +673,10 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 #   times slower (tour 15, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
 #   35-42 s, about 7 % less. In a cold series of all tours on 2026-12-06 (23:57 UTC, a slow
 #   phase) it took 27.7 s, 1.02 times tour 15 beside it (27.1 s; about 18-20 s on the quiet
-#   machine): near 20 s on a quiet machine, over 25 s in a slow phase. The seven language models already share one vmapped program, the checkpoints
-#   of one run serve parts 2 and 3; what is left is mostly the two training programs (4-5 s
-#   to compile), the cost study's six programs (2 s) and 5 s of training. Fewer sizes, steps
+#   machine): near 20 s on a quiet machine, over 25 s in a slow phase. The seven language
+#   models already share one vmapped program, the checkpoints of one run serve parts 2 and
+#   3; what is left is mostly the two training programs (4-5 s to compile), the cost study's
+#   six programs (2 s) and 5 s of training. Fewer sizes, steps
 #   or validation characters would cut it further, at the cost of the claims: with half the
 #   validation text (4096 characters), with six sizes or with five, one seed of the sweep
 #   fitted an exponent at the grid's edge (0.02) and failed the exponent's claim.
