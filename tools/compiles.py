@@ -1,6 +1,6 @@
 """Which programs does a tour compile, how long does each take, and why does one compile again?
 
-Usage: ``python -m tools.compiles tours/13_induction_vit.py [--top N] [--min-seconds S]``.
+Usage: ``python -m tools.compiles tours/13_induction_heads.py [--top N] [--min-seconds S]``.
 Runs the tour as a plain script (matplotlib Agg, no progress bars, JAX's persistent cache off,
 so every program is compiled) with JAX's ``jax_log_compiles`` and ``jax_explain_cache_misses``
 on, then prints

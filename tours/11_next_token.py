@@ -11,7 +11,7 @@
 # function of a pytree of parameters, trained with optax on 400 kB of English. We measure it in
 # **bits per character** against a ladder of n-gram models (unigram to 5-gram), look at what it
 # writes, what it attends to and how much context it uses. (The two other self-supervised
-# tasks follow in tour 12, induction heads and a vision transformer in tour 13.)
+# tasks follow in tour 12, induction heads in tour 13 and a vision transformer in tour 14.)
 
 # %%
 # On Colab, install the tours' helper package; elsewhere `make` has installed it already.
@@ -421,5 +421,5 @@ for name, b in (("transformer", model_bits / np.log(2)), (f"{MAX_ORDER}-gram", n
 # distribution over texts, which can be sampled, as above. Tour 12 trains the same network on
 # the talk's two other self-supervised tasks, masking and denoising; tour 13 asks what else
 # next-token training can discover: a copying algorithm, the **induction head**, that works in
-# context; tours 14 and 15 reuse this model (`aitours.lm`) for scaling laws and for masked
+# context; tours 15 and 16 reuse this model (`aitours.lm`) for scaling laws and for masked
 # diffusion.

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 14. Scaling laws, and beyond attention
+# # 15. Scaling laws, and beyond attention
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/14_scaling_ssm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/14_scaling_ssm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/15_scaling_ssm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/15_scaling_ssm.ipynb)
 #
 # The talk ends on a slide called "Le futur ?": *beyond attention, better scaling laws*. This
 # tour makes both halves runnable on a laptop CPU, at toy scale (models of 10² to 10⁴
@@ -670,9 +670,9 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 #   compiling: over the 25 s budget. Since then the models' recurrence runs as its sequential
 #   loop (cheaper to compile at 32 characters) and the seven models are initialised by one
 #   program: three alternating cold runs of both versions, later that day on a machine 1.6
-#   times slower (tour 15, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
+#   times slower (tour 16, unchanged, took 29-37 s against 20-22 s), gave 31-38 s against
 #   35-42 s, about 7 % less. In a cold series of all tours on 2026-12-06 (23:57 UTC, a slow
-#   phase) it took 27.7 s, 1.02 times tour 15 beside it (27.1 s; about 18-20 s on the quiet
+#   phase) it took 27.7 s, 1.02 times tour 16 beside it (27.1 s; about 18-20 s on the quiet
 #   machine): near 20 s on a quiet machine, over 25 s in a slow phase. The seven language
 #   models already share one vmapped program, the checkpoints of one run serve parts 2 and
 #   3; what is left is mostly the two training programs (4-5 s to compile), the cost study's
