@@ -8,7 +8,7 @@ Parts (``--only PART,...``; default all, in this order):
 - ``imports``: each tour's start and import cells alone, in a kernel and under
   ``python -X importtime`` (bench/imports.py);
 - ``roofline``: the machine's float32 matmul peak (a large ``jnp.dot``), and the achieved
-  GFLOP/s of every ``aitours.train.fit`` loop of tours 10-15 (XLA's flops of one step × steps /
+  GFLOP/s of every ``aitours.train.fit`` loop of tours 10-16 (XLA's flops of one step × steps /
   seconds less compilation; tools/kernel/roofline.py wraps ``fit`` inside each tour's kernel);
 - ``torch``: tour 11's training in JAX (``aitours.lm`` + ``fit``) against the same model in
   PyTorch, eager and ``torch.compile`` (bench/torch_peer.py; needs the ``bench`` extra);
@@ -53,7 +53,7 @@ FOREIGN_BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 TORCH_SIDES = {"jax": ["jax"], "eager": ["eager"], "eager-1t": ["eager", "--threads", "1"],
                "compile-1t": ["compile", "--threads", "1"]}
 ROOFLINE_TOURS = ("07_cnn", "10_generative", "11_next_token", "13_induction_heads",
-                  "14_vision_transformer", "15_scaling_ssm")
+                  "14_vision_transformer", "15_recurrent_mixer", "16_scaling_laws")
 
 
 def _series(cache: Path, *args: str) -> tuple[list[dict], float]:

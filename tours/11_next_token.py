@@ -421,5 +421,5 @@ for name, b in (("transformer", model_bits / np.log(2)), (f"{MAX_ORDER}-gram", n
 # distribution over texts, which can be sampled, as above. Tour 12 trains the same network on
 # the talk's two other self-supervised tasks, masking and denoising; tour 13 asks what else
 # next-token training can discover: a copying algorithm, the **induction head**, that works in
-# context; tours 15 and 16 reuse this model (`aitours.lm`) for scaling laws and for masked
+# context; tours 16 and 17 reuse this model (`aitours.lm`) for scaling laws and for masked
 # diffusion.

@@ -280,7 +280,7 @@ plt.show()
 #   bigram prediction from step one. A `MASK` position reads nothing: before it can guess, an
 #   attention head must learn to fetch its neighbours (by their positional embeddings), so the
 #   masking model trails even the bigram here. BERT's bet is that seeing both sides pays off
-#   with far more compute; we have not checked that here (tour 16 gives the masked model a
+#   with far more compute; we have not checked that here (tour 17 gives the masked model a
 #   short convolution that reads its neighbours directly).
 #
 # The masking claim is therefore a weak one, against the most frequent character; the table
@@ -310,7 +310,7 @@ assert accuracy["masking"] > most_frequent + 0.05, \
 # %% [markdown]
 # Next-token prediction is also the task that generates: the model *is* a probability
 # distribution over texts, which can be sampled (tour 11). Tour 13 asks what else such training
-# can discover: a copying algorithm, the **induction head**, that works in context. Tour 16
+# can discover: a copying algorithm, the **induction head**, that works in context. Tour 17
 # comes back to masking: averaged over every masking rate $t \in [0, 1]$ with the weight
 # $1/t$, this tour's masking loss becomes a bound on the likelihood, and the masked model a
 # generative model (masked diffusion); the masking task here is its slice $t = q$.

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 16. Diffusion meets language models
+# # 17. Diffusion meets language models
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/16_diffusion_lm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/16_diffusion_lm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mathematics-of-ai/numerical-tours/blob/main/tours/17_diffusion_lm.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/mathematics-of-ai/numerical-tours/main?urlpath=lab/tree/tours/17_diffusion_lm.ipynb)
 #
 # The talk's last slide asks how to connect the **continuous diffusion models** of images
 # (tour 10: add Gaussian noise, learn to remove it) with the **discrete language models** of
