@@ -575,13 +575,18 @@ plt.show()
 # averaged over every masking rate, each with its weight.
 
 # %%
-t_q = jnp.full(N_EVAL, MASK_RATE)
-x_q, masked_q = mask_forward(y_val, t_q, jax.random.fold_in(k_bound, 1))
-logits_q = jax.jit(partial(lm.transformer_logits, causal=False, mixer=mixer))(params["diffusion"], x_q)
-integrand = float(jnp.mean(jnp.sum(masked_q * token_nll(logits_q, y_val), -1)) / MASK_RATE
-                  / CONTEXT / np.log(2))        # w(q) = 1/q
-tour_12 = float(lm.cross_entropy(logits_q, y_val, masked_q) / np.log(2))
-count_ratio = float(jnp.mean(masked_q)) / MASK_RATE
+@jax.jit                                    # one compiled program for the three numbers
+def at_fixed_rate(params, y, key):
+    """At t = MASK_RATE on the windows y: the integrand, tour 12's loss (bits), the count ratio."""
+    x_q, masked_q = mask_forward(y, jnp.full(len(y), MASK_RATE), key)
+    logits_q = lm.transformer_logits(params, x_q, causal=False, mixer=mixer)
+    integrand = jnp.mean(jnp.sum(masked_q * token_nll(logits_q, y), -1)) / MASK_RATE / CONTEXT  # w(q) = 1/q
+    return (integrand / jnp.log(2.0), lm.cross_entropy(logits_q, y, masked_q) / jnp.log(2.0),
+            jnp.mean(masked_q) / MASK_RATE)
+
+
+integrand, tour_12, count_ratio = map(float, at_fixed_rate(params["diffusion"], y_val,
+                                                           jax.random.fold_in(k_bound, 1)))
 print(f"at t = q = {MASK_RATE}: integrand {integrand:.3f} bits per expected hidden character, "
       f"tour 12's masking loss {tour_12:.3f}, hidden/expected count {count_ratio:.3f}")
 assert abs(integrand - tour_12 * count_ratio) < 1e-3 * tour_12, \
