@@ -202,7 +202,7 @@ def vit(params, x, positions=POSITIONS, pool="mean"):
     for blk in params["blocks"]:
         h = h + lm.attention(blk["att"], layer_norm(h), causal=False)
         h = h + jax.nn.gelu(layer_norm(h) @ blk["W1"] + blk["b1"]) @ blk["W2"]
-    h = h.mean(axis=1) if pool == "mean" else h[:, 0]          # mean pooling over the patches
+    h = h.mean(axis=1) if pool == "mean" else h[:, 0]   # mean pooling ("first": token 0, a control)
     return layer_norm(h) @ params["head"]
 
 
@@ -428,8 +428,8 @@ assert drop["moved by 1 patch"]["ViT"] > 0.1, \
 # convolutions here pad circularly, so it is invariant to this even shift as well; the perceptron
 # and logistic regression fall to about chance.) The patch-layout slip (`BUG = "no_transpose"`)
 # breaks the invariance: its "patches" are runs of 16 pixels, which a shift by 4 columns does
-# not permute. So does the slip of the exercise with rows and columns swapped
-# (`BUG = "swapped"`), for the permutation claim alone. The mean over the tokens matters as
+# not permute. The slip of the exercise with rows and columns swapped (`BUG = "swapped"`)
+# fails the permutation claim alone. The mean over the tokens matters as
 # much as the missing positions: read out from its first token instead (`BAG_POOL = "first"`,
 # as a class token would be, but without one), the ViT without positions is no longer
 # invariant, its logits move by up to 11 (seed 0) and the claim fails.

@@ -26,7 +26,6 @@ if "google.colab" in sys.modules:
                     "aitours @ git+https://github.com/mathematics-of-ai/numerical-tours@v0.2.0"], check=True)
 
 # %%
-
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -394,8 +393,8 @@ assert bits_rec < bits_att - 0.1, "claim: the recurrence at equal parameters bea
 # step, while attention must first learn where to look. Both stay above the trigram model,
 # which is what a few hundred steps buy. At scale the comparison is different: attention-free
 # models have come close to attention in perplexity, and Zoology traces most of the remaining
-# gap to associative recall, the task of tour 15's part 3. Neither result here says which mixer wins at
-# $10^9$ parameters.
+# gap to associative recall, the task of tour 15's part 3. Neither result here says which
+# mixer wins at $10^9$ parameters.
 #
 # ## What this tour did not do
 #
