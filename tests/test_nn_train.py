@@ -245,3 +245,16 @@ def test_fit_warns_once_when_the_loss_diverges():
         _, _, losses = fit(loss, jnp.ones(2), optax.sgd(10.0), 400, key=KEY, chunk=100,
                            progress=False)
     assert len(record) == 1 and not np.all(np.isfinite(losses))
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_init_mlp_eager_equals_traced(x64):
+    """The eager path (numpy scaling) gives the values and dtypes of the traced one (jnp)."""
+    with enable_x64(x64):
+        eager = init_mlp(KEY, [3, 7, 5, 2], scale=0.7)
+        traced = jax.jit(lambda k: init_mlp(k, [3, 7, 5, 2], scale=0.7))(KEY)
+        for (W, b), (Wt, bt) in zip(eager, traced, strict=True):
+            assert W.dtype == Wt.dtype == b.dtype == bt.dtype == jnp.zeros(1).dtype
+            assert isinstance(W, jax.Array) and isinstance(b, jax.Array)
+            np.testing.assert_allclose(W, Wt, rtol=1e-6)
+            np.testing.assert_array_equal(b, bt)

@@ -363,10 +363,8 @@ print(f"denoiser: {count_params(net)} parameters; final denoising loss {diff_los
 # noise levels, `BAND` = 0.1 to 0.5.
 
 # %%
-t_eval = 1 + jnp.arange(N_DATA) % T  # 1, 2, ..., T, 1, 2, ...
+t_eval = 1 + np.arange(N_DATA) % T  # 1, 2, ..., T, 1, 2, ...
 eps_eval = jax.random.normal(k_diff_eval, Y.shape)
-a_eval = abar[t_eval][:, None]
-Y_t = jnp.sqrt(a_eval) * Y + jnp.sqrt(1 - a_eval) * eps_eval
 m_fit, Sigma_fit = X.mean(0), jnp.cov(X.T)  # the Gaussian fit of the training data
 
 
@@ -378,13 +376,18 @@ def linear_denoiser(x, t):
     return jnp.sqrt(1 - a[:, :, 0]) * jnp.linalg.solve(cov_xt, centred)[:, :, 0]
 
 
-def sq_errors(eps_hat):
-    return np.asarray(jnp.sum((eps_hat - eps_eval) ** 2, 1))
+@jax.jit
+def squared_errors(net, x, t, eps):
+    """Squared errors (m,) of three guesses of the noise eps (m, 2) from the noisy points
+    x_t = sqrt(abar_t) x + sqrt(1 - abar_t) eps: the network, the linear denoiser, zero."""
+    a = abar[t][:, None]
+    x_t = jnp.sqrt(a) * x + jnp.sqrt(1 - a) * eps
+    guesses = [eps_model(net, x_t, t), linear_denoiser(x_t, t), jnp.zeros_like(eps)]
+    return [jnp.sum((g - eps) ** 2, 1) for g in guesses]
 
 
-err = {"network": sq_errors(eps_model(net, Y_t, t_eval)),
-       "linear (Gaussian fit)": sq_errors(linear_denoiser(Y_t, t_eval)),
-       "zero guess": sq_errors(jnp.zeros_like(eps_eval))}
+names = ["network", "linear (Gaussian fit)", "zero guess"]
+err = dict(zip(names, map(np.asarray, squared_errors(net, Y, t_eval, eps_eval)), strict=True))
 in_band = (noise_level[t_eval] > BAND[0]) & (noise_level[t_eval] < BAND[1])
 for name, e in err.items():
     print(f"held-out denoising error, {name:21s}: all t {e.mean():.3f}, in the band {e[in_band].mean():.3f}")
@@ -394,7 +397,7 @@ assert gain < 0.85, "claim: the trained denoiser beats the linear (Gaussian) den
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
-bins = np.asarray(t_eval - 1) // 5  # 20 bins of 5 consecutive times
+bins = (t_eval - 1) // 5  # 20 bins of 5 consecutive times
 for name, e in err.items():
     ax.plot(np.bincount(bins, noise_level[t_eval]) / np.bincount(bins),
             np.bincount(bins, e) / np.bincount(bins), "o-", ms=3, label=name)
@@ -438,8 +441,9 @@ def reverse_step(p, x, t, xi):
 
 x = Z  # x_T: the same noise as the other models
 chain = [np.asarray(x)]  # x_T, x_{T-1}, ..., x_0
-for t, k in zip(range(T, 0, -1), jax.random.split(k_diff_sample, T), strict=True):
-    x = reverse_step(net, x, t, jax.random.normal(k, x.shape))
+keys = jax.random.split(k_diff_sample, T)  # one key per step
+for i, t in enumerate(range(T, 0, -1)):
+    x = reverse_step(net, x, t, jax.random.normal(keys[i], x.shape))
     chain.append(np.asarray(x))
 X_diff = chain[-1]
 d_diff = closeness("diffusion", X_diff)

@@ -37,11 +37,13 @@ def _normals(keys, shapes):
 
 def normals(keys, shapes) -> list[jax.Array]:
     """``[jax.random.normal(k, s) for k, s in zip(keys, shapes)]`` (float32), drawn as one
-    vmapped draw: the same values, one compiled kernel."""
+    vmapped draw: the same values, one compiled kernel. ``keys``: a sequence of keys, or an
+    array of them (n, 2) such as ``jax.random.split(key, n)``."""
     shapes = tuple(tuple(int(d) for d in s) for s in shapes)
     if len(keys) != len(shapes):
         raise ValueError(f"got {len(keys)} keys for {len(shapes)} shapes")
-    if len(shapes) < 2 or not _batched() or \
-            jax.dtypes.issubdtype(jnp.asarray(keys[0]).dtype, jax.dtypes.prng_key):
+    # `keys` is a list of keys or an array of them (e.g. from `jax.random.split`), used as is
+    dtype = keys.dtype if isinstance(keys, jax.Array) else jnp.asarray(keys[0]).dtype
+    if len(shapes) < 2 or not _batched() or jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
         return [jax.random.normal(k, s) for k, s in zip(keys, shapes, strict=True)]
-    return _normals(jnp.stack(keys), shapes)
+    return _normals(keys if isinstance(keys, jax.Array) else jnp.stack(keys), shapes)

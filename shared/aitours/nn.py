@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from aitours._checks import PyTree, check_int, check_key, check_positive
@@ -50,12 +51,25 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     # one compiled kernel (the values of one jax.random.normal per layer)
     keys = jax.random.split(key, len(shapes))
     drawn = shapes[:-1] if zero_last else shapes
-    weights = normals(list(keys[:len(drawn)]), drawn) if drawn else []
-    params = [(gain * W / jnp.sqrt(d_in), jnp.zeros(d_out))
-              for W, (d_out, d_in) in zip(weights, drawn, strict=True)]
+    weights = normals(keys[:len(drawn)] if zero_last else keys, drawn) if drawn else []
+    # Called eagerly, the scaling and the zero biases are computed in numpy (in JAX's float
+    # type, rounded as XLA rounds them): the same values as `gain * W / jnp.sqrt(d_in)` and `jnp.zeros(d_out)`, without
+    # compiling a small XLA program per layer shape (a unit test checks the values).
+    if isinstance(key, jax.core.Tracer):  # inside jit or vmap (e.g. aitours.ode.init_resnet)
+        scaled = [gain * W / jnp.sqrt(d_in) for W, (_, d_in) in zip(weights, drawn, strict=True)]
+        zeros = jnp.zeros
+    else:
+        dtype = jax.dtypes.canonicalize_dtype(np.float64)  # float32, or float64 under x64
+        one = dtype.type(1)  # XLA divides by a scalar as a product with its reciprocal
+        scaled = [jax.device_put(dtype.type(gain) * np.asarray(W) * (one / np.sqrt(dtype.type(d_in))))
+                  for W, (_, d_in) in zip(weights, drawn, strict=True)]
+
+        def zeros(shape):
+            return jax.device_put(np.zeros(shape, dtype))
+    params = [(W, zeros(d_out)) for W, (d_out, _) in zip(scaled, drawn, strict=True)]
     if zero_last:
         d_out, d_in = shapes[-1]
-        params.append((jnp.zeros((d_out, d_in)), jnp.zeros(d_out)))
+        params.append((zeros((d_out, d_in)), zeros(d_out)))
     return params
 
 
