@@ -107,3 +107,26 @@ def test_unbiased_mmd_removes_the_floor():
 def test_unbiased_mmd_needs_two_points():
     with pytest.raises(ValueError, match="at least 2"):
         gaussian_mmd2(jnp.zeros((1, 2)), jnp.zeros((3, 2)), 1.0, unbiased=True)
+
+
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_mmd_matches_a_numpy_reference(unbiased):
+    """Several bandwidths, n != m: the estimator written out in float64 numpy."""
+    k1, k2 = jax.random.split(KEY)
+    x = np.asarray(jax.random.normal(k1, (40, 2)))
+    y = np.asarray(jax.random.normal(k2, (30, 2)) + 0.5)
+    sigmas = np.array([0.3, 1.0, 2.5])
+
+    def k(a, b):  # mean over the bandwidths of the Gaussian kernel matrices (len(a), len(b))
+        sq = ((a[:, None].astype(float) - b[None]) ** 2).sum(-1)
+        return np.mean([np.exp(-sq / (2 * s**2)) for s in sigmas], axis=0)
+
+    n, m = len(x), len(y)
+    if unbiased:
+        kxx = (k(x, x).sum() - n) / (n * (n - 1))
+        kyy = (k(y, y).sum() - m) / (m * (m - 1))
+    else:
+        kxx, kyy = k(x, x).mean(), k(y, y).mean()
+    expected = kxx + kyy - 2 * k(x, y).mean()
+    got = float(gaussian_mmd2(x, y, sigmas, unbiased=unbiased))
+    assert got == pytest.approx(expected, rel=1e-4, abs=1e-6)
