@@ -52,20 +52,11 @@ def init_mlp(key: jax.Array, sizes: Sequence[int], *, scale: str | float = "lecu
     keys = jax.random.split(key, len(shapes))
     drawn = shapes[:-1] if zero_last else shapes
     weights = normals(keys[:len(drawn)] if zero_last else keys, drawn) if drawn else []
-    # Called eagerly, the scaling and the zero biases are computed in numpy, in JAX's float
-    # type and rounded as XLA rounds them (it divides by a scalar as a product with its
-    # reciprocal): the same values as `gain * W / jnp.sqrt(d_in)` and `jnp.zeros(d_out)`,
-    # without compiling a small XLA program per layer shape (a unit test checks the values).
+    scaled = [gain * W / jnp.sqrt(d_in) for W, (_, d_in) in zip(weights, drawn, strict=True)]
     if isinstance(key, jax.core.Tracer):  # inside jit or vmap (e.g. aitours.ode.init_resnet)
-        scaled = [gain * W / jnp.sqrt(d_in)
-                  for W, (_, d_in) in zip(weights, drawn, strict=True)]
         zeros = jnp.zeros
-    else:
+    else:  # the same zeros, put on the device without compiling a program per shape
         dtype = jax.dtypes.canonicalize_dtype(np.float64)  # float32, or float64 under x64
-        one = dtype.type(1)
-        scaled = [jax.device_put(dtype.type(gain) * np.asarray(W)
-                                 * (one / np.sqrt(dtype.type(d_in))))
-                  for W, (_, d_in) in zip(weights, drawn, strict=True)]
 
         def zeros(shape):
             return jax.device_put(np.zeros(shape, dtype))
