@@ -249,7 +249,8 @@ def test_fit_warns_once_when_the_loss_diverges():
 
 @pytest.mark.parametrize("x64", [False, True])
 def test_init_mlp_eager_equals_traced(x64):
-    """The eager path (numpy scaling) gives the values and dtypes of the traced one (jnp)."""
+    """The eager path (zero biases put from numpy) gives the values and dtypes of the traced
+    one (jnp), with and without 64-bit floats."""
     with enable_x64(x64):
         eager = init_mlp(KEY, [3, 7, 5, 2], scale=0.7)
         traced = jax.jit(lambda k: init_mlp(k, [3, 7, 5, 2], scale=0.7))(KEY)
